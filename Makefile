@@ -1,0 +1,36 @@
+# The two commands: `make dev` runs the whole system with demo data, `make test` runs every test.
+# Without DATABASE_URL / REDIS_URL both start a project-local PostgreSQL and Redis under .var/.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK := $(PY) deploy/local/stack.py
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
+.PHONY: dev test setup system-packages clean
+
+dev: setup
+	$(STACK) run dev -- $(PY) deploy/local/dev.py
+
+test: setup
+	$(STACK) run test -- $(PY) -m pytest $(PYTEST_ARGS)
+
+setup: system-packages $(VENV)/.installed $(MO_FILES)
+
+system-packages:
+	@deploy/local/system-packages.sh
+
+$(VENV)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed.")'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.lock
+	@touch $@
+
+%.mo: %.po
+	msgfmt --check -o $@ $<
+
+clean:
+	-$(STACK) stop dev
+	-$(STACK) stop test
+	rm -rf $(VENV) .var

@@ -1,0 +1,1 @@
+"""Terminal-count billing, invoices and payments (public schema)."""

@@ -1,0 +1,11 @@
+"""Settings for the test suite: real PostgreSQL and Redis, nothing sent outside the machine."""
+from config.settings.base import *  # noqa: F401,F403
+
+DEBUG = False
+# Tests open connections from several threads (workers, live server); don't keep them around.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Argon2 stays (it is what production uses), with fewer rounds so sign-ins in tests are quick.
+PASSWORD_HASHERS = ["tests.support.hashers.FastArgon2PasswordHasher"]
+CELERY_BROKER_URL = REDIS_URL  # noqa: F405
+CELERY_RESULT_BACKEND = REDIS_URL  # noqa: F405

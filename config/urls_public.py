@@ -1,0 +1,7 @@
+"""URLs of the apex host (public schema): the operator's console."""
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("hq.urls")),
+]

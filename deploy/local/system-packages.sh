@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the machine packages the project needs, from Debian's archive, when any is missing:
+# gettext (translations), Chromium (browser tests), Pango (WeasyPrint's PDFs) and fonts.
+# PostgreSQL and Redis are looked after by deploy/local/stack.py when they are needed.
+set -euo pipefail
+
+missing=()
+command -v msgfmt >/dev/null || missing+=(gettext)
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
+ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "Missing system packages: ${missing[*]}. Please install them (Debian: apt-get install ${missing[*]})." >&2
+  exit 1
+fi
+echo "Installing system packages: ${missing[*]}" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

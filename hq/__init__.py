@@ -1,0 +1,1 @@
+"""The operator's side in the public schema: merchants, contracts, licences, the console."""

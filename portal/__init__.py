@@ -1,0 +1,1 @@
+"""The merchant-branded portal where cardholders see their cards."""

@@ -1,0 +1,1 @@
+"""Merchants (tenants), their domains, provisioning of their schemas, and routing by host."""

@@ -1,0 +1,52 @@
+"""The merchant (one PostgreSQL schema each) and the hosts that lead to it."""
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Country(models.TextChoices):
+    GERMANY = "DE", _("Germany")
+    AUSTRIA = "AT", _("Austria")
+
+
+class Merchant(TenantMixin):
+    """A merchant and its schema. The public schema's row stands for the operator itself."""
+
+    name = models.CharField(_("name"), max_length=200)
+    country = models.CharField(_("country"), max_length=2, choices=Country, default=Country.GERMANY)
+    brand_color = models.CharField(
+        _("brand colour"),
+        max_length=7,
+        default="#7a4a21",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour like #7a4a21."))],
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Provisioning clones the template schema inside its own transaction (tenants.services).
+    auto_create_schema = False
+    auto_drop_schema = True
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def primary_host(self) -> str | None:
+        domain = self.get_primary_domain()
+        return domain.domain if domain else None
+
+
+class Domain(DomainMixin):
+    """A host name that leads to one merchant: its subdomain, or a domain of its own."""
+
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+    def __str__(self):
+        return self.domain
