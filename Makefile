@@ -34,3 +34,7 @@ clean:
 	-$(STACK) stop dev
 	-$(STACK) stop test
 	rm -rf $(VENV) .var
+
+.PHONY: bench-provision
+bench-provision: setup
+	$(STACK) run bench -- $(PY) bench/provision.py

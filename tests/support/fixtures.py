@@ -17,6 +17,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, migrated, with the operator and alice, bob and charlie provisioned."""
     with django_db_blocker.unblock():
         baseline.baseline_create()
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        # Threads of the worker and the live server may still hold connections, which would keep
+        # the test database from being dropped.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +109,7 @@ def celery_worker(django_db_setup):
 
 
 @pytest.fixture(scope="session")
-def live_server(django_db_setup):
+def live_site(django_db_setup):
     """The project's WSGI application served on 127.0.0.1 at a free port, in threads.
 
     Pages are reached by host name, e.g. http://alice.stammkunde.localhost:PORT/, which
