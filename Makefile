@@ -38,3 +38,7 @@ clean:
 .PHONY: bench-provision
 bench-provision: setup
 	$(STACK) run bench -- $(PY) bench/provision.py
+
+.PHONY: bench-bookings
+bench-bookings: setup
+	$(STACK) run bench -- $(PY) bench/bookings.py

@@ -1,7 +1,8 @@
-"""Read-side queries over a merchant's cards."""
-from django.db.models import Count
+"""Read-side queries over a merchant's cards, balances and bookings."""
+from django.db.models import Count, Prefetch
 
-from loyalty.models import Card
+from loyalty.errors import CardNotFound
+from loyalty.models import Account, Booking, Card, LedgerEntry
 
 
 def card_counts_by_status() -> dict[str, int]:
@@ -9,3 +10,33 @@ def card_counts_by_status() -> dict[str, int]:
     for row in Card.objects.values("status").annotate(total=Count("id")):
         counts[row["status"]] = row["total"]
     return counts
+
+
+def card_by_number(number: str) -> Card:
+    """A card with its holder and accounts (and their programs) loaded."""
+    card = (
+        Card.objects.select_related("cardholder")
+        .prefetch_related(Prefetch("accounts", Account.objects.select_related("program").order_by("program_id")))
+        .filter(number=str(number).strip())
+        .first()
+    )
+    if card is None:
+        raise CardNotFound()
+    return card
+
+
+def card_recent_bookings(card: Card, *, limit: int = 10) -> list[Booking]:
+    return list(
+        Booking.objects.filter(card=card)
+        .select_related("program")
+        .prefetch_related(Prefetch("entries", LedgerEntry.objects.select_related("account__program")))
+        .order_by("-id")[:limit]
+    )
+
+
+def booking_with_entries(booking_id: int) -> Booking:
+    return (
+        Booking.objects.select_related("card", "program", "reverses", "returned_sale")
+        .prefetch_related(Prefetch("entries", LedgerEntry.objects.select_related("account__program")))
+        .get(pk=booking_id)
+    )

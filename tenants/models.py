@@ -22,6 +22,8 @@ class Merchant(TenantMixin):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour like #7a4a21."))],
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The merchant's wrapped field-encryption keys (tenants.encryption); never shown or edited.
+    key_ring = models.JSONField(default=dict, editable=False)
 
     # Provisioning clones the template schema inside its own transaction (tenants.services).
     auto_create_schema = False

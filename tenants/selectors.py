@@ -13,3 +13,13 @@ def merchant_list(*, search: str = "") -> QuerySet[Merchant]:
             Q(name__icontains=search) | Q(domains__domain__icontains=search)
         ).distinct()
     return merchants.prefetch_related("domains").order_by("name")
+
+
+def merchant_current() -> Merchant:
+    """The merchant whose schema the connection is on (a request, a task or a schema_context)."""
+    from django.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Merchant):
+        return tenant
+    return Merchant.objects.get(schema_name=connection.schema_name)

@@ -10,6 +10,7 @@ from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
 from tenants.accounts.models import User
+from tenants.encryption import key_ring_create
 from tenants.models import Country, Domain, Merchant
 
 SUBDOMAIN_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
@@ -89,7 +90,10 @@ def merchant_provision(
             params={"subdomain": subdomain},
         )
 
-    merchant = Merchant.objects.create(schema_name=schema_name, name=name, country=country)
+    merchant = Merchant.objects.create(
+        schema_name=schema_name, name=name, country=country,
+        key_ring=key_ring_create(schema_name=schema_name),
+    )
     Domain.objects.create(domain=host, tenant=merchant, is_primary=True)
     _clone_template_schema(schema_name)
 

@@ -1,12 +1,16 @@
 """Production settings refuse to start without their secrets; with them, the deploy check passes."""
+import base64
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "k3y-" + "9f8e7d6c5b4a" * 6
+MASTER_KEYS = "m1:" + base64.urlsafe_b64encode(bytes(range(32))).decode()
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -32,10 +36,23 @@ def test_production_refuses_to_start_without_a_database_url():
     assert "DATABASE_URL is not set" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "master_keys", ["", "local-only:x", f"{MASTER_KEYS},local-only:x"],
+    ids=["unset", "the local default", "the local default among others"],
+)
+def test_production_refuses_to_start_without_its_own_field_encryption_keys(master_keys):
+    result = _manage(
+        "check", DJANGO_SECRET_KEY=SECRET_KEY, FIELD_ENCRYPTION_MASTER_KEYS=master_keys
+    )
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_MASTER_KEYS must be set in production" in result.stderr
+
+
 def test_production_with_its_secrets_passes_the_deploy_check():
     result = _manage(
         "check", "--deploy", "--fail-level", "WARNING",
-        DJANGO_SECRET_KEY="k3y-" + "9f8e7d6c5b4a" * 6,
+        DJANGO_SECRET_KEY=SECRET_KEY, FIELD_ENCRYPTION_MASTER_KEYS=MASTER_KEYS,
     )
 
     assert result.returncode == 0, result.stderr

@@ -20,6 +20,14 @@ def _required_url(name: str) -> str:
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="local-only-secret-key-never-used-in-production")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
+# Master keys wrapping each merchant's field-encryption keys (tenants.encryption): "id:key" with 32
+# random bytes in URL-safe base64, current first, older ones after it while rings still need them.
+# The default is public and for local use only; production refuses it.
+FIELD_ENCRYPTION_MASTER_KEYS = env.list(
+    "FIELD_ENCRYPTION_MASTER_KEYS",
+    default=["local-only:bG9jYWwgb25seSwgbmV2ZXIgaW4gcHJvZHVjdGlvbiE="],
+)
+
 # Every host is accepted here because the tenant middleware is the gatekeeper: a host that is not
 # a Domain row answers 404 before any view runs, which is what an unknown host must see.
 ALLOWED_HOSTS = ["*"]
@@ -40,6 +48,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "hq",
     "billing",
 ]
@@ -49,6 +58,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "tenants.accounts",
     "django.contrib.sessions",
+    "rest_framework.authtoken",
     "loyalty",
     "portal",
 ]
@@ -62,6 +72,9 @@ TENANT_TEMPLATE_SCHEMA = "merchant_template"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.unknown_host"
+# Set the search_path when the schema changes, not before every query (django-tenants >= 4.0.1
+# forgets it after a rollback, so a rolled-back SET cannot leave a stale schema behind).
+TENANT_LIMIT_SET_CALLS = True
 
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
@@ -169,11 +182,29 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / ".var" / "media")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "loyalty.api.authentication.TerminalTokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "loyalty.api.exceptions.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stammkunde API",
-    "DESCRIPTION": "Bookings and card look-ups for a merchant's tills and cash registers.",
+    "DESCRIPTION": "Card look-ups and bookings for a merchant's tills and cash registers. Every "
+                   "booking takes an Idempotency-Key header; errors carry a `code` and a `message` "
+                   "in the language of the Accept-Language header (German or English).",
     "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Logging -------------------------------------------------------------------------------------

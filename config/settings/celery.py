@@ -1,4 +1,6 @@
 """Celery: Redis as broker and result store; a crashed worker loses no job."""
+from celery.schedules import crontab
+
 from config.env import env
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="")
@@ -13,4 +15,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 24 * 3600
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "nightly-for-all-merchants": {
+        "task": "loyalty.tasks.nightly_for_all_merchants",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

@@ -12,6 +12,15 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("local-only"):
         "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters in production."
     )
 
+FIELD_ENCRYPTION_MASTER_KEYS = env.list("FIELD_ENCRYPTION_MASTER_KEYS", default=[])
+if not FIELD_ENCRYPTION_MASTER_KEYS or any(
+    key.startswith("local-only:") for key in FIELD_ENCRYPTION_MASTER_KEYS
+):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_MASTER_KEYS must be set in production: id:key entries, current first, "
+        "each key 32 random bytes in URL-safe base64."
+    )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)

@@ -4,7 +4,7 @@ import itertools
 import factory
 
 from loyalty.cardnumbers import card_number_from_serial
-from loyalty.models import Card
+from loyalty.models import Card, Program, Reward
 from tenants.accounts.models import User
 from tenants.services import merchant_provision
 
@@ -49,3 +49,20 @@ class MerchantFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return merchant_provision(**kwargs)
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    kind = Program.Kind.POINTS
+    name = factory.LazyAttribute(lambda o: f"{o.kind.title()} program")
+
+
+class RewardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reward
+
+    program = factory.SubFactory(ProgramFactory)
+    name = "Coffee"
+    points = 10

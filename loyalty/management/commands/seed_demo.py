@@ -1,13 +1,16 @@
-"""Demo data for `make dev`: an operator login and the merchant `demo` with a few cards.
-
-Running it again changes nothing that is already there."""
+"""Demo data for `make dev`: an operator login and the merchant `demo` with programs, cards,
+cardholders and a few bookings. Running it again changes nothing that is already there."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from loyalty.models import Card
-from loyalty.services import cards_create_range
+from loyalty.actors import Actor
+from loyalty.cardnumbers import card_number_from_serial
+from loyalty.models import Card, Program, Reward
+from loyalty.services import bookings
+from loyalty.services.cardholders import card_register
+from loyalty.services.cards import cards_create_range
 from tenants.accounts.models import User
 from tenants.models import Domain, Merchant
 from tenants.services import merchant_provision
@@ -17,6 +20,9 @@ OPERATOR_PASSWORD = "stammkunde"
 DEMO_SUBDOMAIN = "demo"
 DEMO_OWNER_EMAIL = "owner@demo.localhost"
 DEMO_OWNER_PASSWORD = "demo"
+HOLDERS = [("Anna", "Becker", "anna@example.com"), ("Ben", "Schulz", "ben@example.com"),
+           ("Clara", "Wagner", ""), ("Deniz", "Yılmaz", "deniz@example.com")]
+ACTOR = Actor.system("demo")
 
 
 class Command(BaseCommand):
@@ -24,7 +30,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.ensure_operator()
-        self.ensure_demo_merchant()
+        merchant = self.ensure_demo_merchant()
+        with schema_context(merchant.schema_name):
+            self.ensure_demo_cards()
 
     @transaction.atomic
     def ensure_operator(self):
@@ -37,15 +45,39 @@ class Command(BaseCommand):
         if not User.objects.filter(email=OPERATOR_EMAIL).exists():
             User.objects.create_superuser(OPERATOR_EMAIL, OPERATOR_PASSWORD, full_name="Operator")
 
-    def ensure_demo_merchant(self):
+    def ensure_demo_merchant(self) -> Merchant:
         merchant = Merchant.objects.filter(schema_name=DEMO_SUBDOMAIN).first()
         if merchant is None:
             merchant = merchant_provision(
-                subdomain=DEMO_SUBDOMAIN,
-                name="Bäckerei Demo",
-                owner_email=DEMO_OWNER_EMAIL,
-                owner_password=DEMO_OWNER_PASSWORD,
+                subdomain=DEMO_SUBDOMAIN, name="Bäckerei Demo",
+                owner_email=DEMO_OWNER_EMAIL, owner_password=DEMO_OWNER_PASSWORD,
             )
-        with schema_context(merchant.schema_name):
-            cards_create_range(first_serial=1, count=5, status=Card.Status.ACTIVE)
-            cards_create_range(first_serial=6, count=20)
+        return merchant
+
+    @transaction.atomic
+    def ensure_demo_cards(self):
+        points, _ = Program.objects.get_or_create(
+            name="Bonuspunkte", defaults={"kind": "points", "expiry": "year_end", "expiry_years": 1})
+        prepaid, _ = Program.objects.get_or_create(
+            name="Guthaben", defaults={"kind": "prepaid", "max_balance_cents": 50_000})
+        stamps, _ = Program.objects.get_or_create(
+            name="Kaffee-Stempelkarte", defaults={"kind": "stamps", "stamps_per_reward": 10,
+                                                  "stamp_reward": "Ein Kaffee gratis"})
+        Program.objects.get_or_create(
+            name="Geschenkgutschein", defaults={"kind": "voucher", "voucher_value_cents": 2_500})
+        Reward.objects.get_or_create(program=points, name="Kaffee", defaults={"points": 50})
+        Reward.objects.get_or_create(program=points, name="Brot nach Wahl", defaults={"points": 150})
+
+        cards_create_range(first_serial=1, count=25, actor=ACTOR)
+        for serial, (first, last, email) in enumerate(HOLDERS, start=1):
+            card = Card.objects.get(number=card_number_from_serial(serial))
+            if card.cardholder_id is None:
+                card_register(card_number=card.number, actor=ACTOR, first_name=first, last_name=last,
+                              email=email)
+            bookings.booking_earn(card_number=card.number, program=points, purchase_amount_cents=serial * 2_345,
+                                  idempotency_key=f"demo-earn-{serial}", actor=ACTOR)
+            bookings.booking_top_up(card_number=card.number, program=prepaid, amount_cents=serial * 1_000,
+                                    idempotency_key=f"demo-top-up-{serial}", actor=ACTOR)
+            bookings.booking_stamp(card_number=card.number, program=stamps, stamps=serial * 2,
+                                   idempotency_key=f"demo-stamp-{serial}", actor=ACTOR)
+        self.stdout.write("Demo cards: " + ", ".join(card_number_from_serial(s) for s in range(1, len(HOLDERS) + 1)))

@@ -1,0 +1,108 @@
+"""Why a booking or card operation was refused: a machine-readable code, an HTTP status and a
+message in the user's language."""
+from django.utils.translation import gettext_lazy as _
+
+
+class LoyaltyError(Exception):
+    code = "refused"
+    status = 409
+    message = _("The operation was refused.")
+
+    def __init__(self, message=None, **params):
+        self.params = params
+        self._message = message
+        super().__init__(str(self))
+
+    def __str__(self):
+        text = str(self._message or self.message)
+        return text % self.params if self.params else text
+
+
+class CardNotFound(LoyaltyError):
+    code, status = "card_not_found", 404
+    message = _("There is no card with this number.")
+
+
+class CardNotActive(LoyaltyError):
+    code = "card_not_active"
+    message = _("This card cannot be booked on: it is %(status)s.")
+
+
+class ProgramNotFound(LoyaltyError):
+    code, status = "program_not_found", 404
+    message = _("There is no such program.")
+
+
+class WrongProgram(LoyaltyError):
+    code, status = "wrong_program", 422
+    message = _("The program “%(program)s” does not support this booking.")
+
+
+class InvalidAmount(LoyaltyError):
+    code, status = "invalid_amount", 422
+    message = _("The amount must be a whole number from 1 to %(maximum)s.")
+
+
+class InsufficientBalance(LoyaltyError):
+    code = "insufficient_balance"
+    message = _("The balance is too low: %(available)s available, %(requested)s requested.")
+
+
+class BalanceCapExceeded(LoyaltyError):
+    code = "balance_cap_exceeded"
+    message = _("The balance may not exceed %(limit)s cents (it is %(balance)s).")
+
+
+class TopUpTooLarge(LoyaltyError):
+    code, status = "top_up_too_large", 422
+    message = _("A single top-up may not exceed %(limit)s cents.")
+
+
+class PartialRedemptionNotAllowed(LoyaltyError):
+    code, status = "partial_redemption_not_allowed", 422
+    message = _("This voucher can only be redeemed in full (%(balance)s cents).")
+
+
+class RewardNotFound(LoyaltyError):
+    code, status = "reward_not_found", 404
+    message = _("There is no such reward in this program.")
+
+
+class IdempotencyKeyReused(LoyaltyError):
+    code, status = "idempotency_key_reused", 422
+    message = _("This idempotency key was already used for a different request.")
+
+
+class BookingNotFound(LoyaltyError):
+    code, status = "booking_not_found", 404
+    message = _("There is no such booking.")
+
+
+class AlreadyReversed(LoyaltyError):
+    code = "already_reversed"
+    message = _("This booking has already been reversed.")
+
+
+class NotReversible(LoyaltyError):
+    code = "not_reversible"
+    message = _("This booking cannot be reversed: %(why)s")
+
+
+class NotReturnable(LoyaltyError):
+    code, status = "not_returnable", 422
+    message = _("Only a purchase with an amount can be returned.")
+
+
+class ReturnExceedsSale(LoyaltyError):
+    code, status = "return_exceeds_sale", 422
+    message = _("The return exceeds what is left of the sale: at most %(left)s cents.")
+
+
+class CardNotReplaceable(LoyaltyError):
+    code = "card_not_replaceable"
+    message = _("The card cannot be replaced: %(why)s")
+
+
+class ReasonRequired(LoyaltyError):
+    code, status = "reason_required", 422
+    message = _("Please give a reason for the adjustment.")

@@ -1,0 +1,106 @@
+"""Cards, the people who hold them, and the terminals they are booked on."""
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.cardnumbers import card_number_is_valid
+from tenants.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
+
+
+def validate_card_number(number: str) -> None:
+    if not card_number_is_valid(number):
+        raise ValidationError(_("This is not a valid card number."), code="card_number_invalid")
+
+
+class Cardholder(models.Model):
+    """A person holding one or more cards. Personal fields are encrypted with the merchant's
+    key; e-mail and phone are found through their blind indexes."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "f", _("female")
+        MALE = "m", _("male")
+        DIVERSE = "d", _("diverse")
+        UNKNOWN = "", _("not stated")
+
+    first_name = EncryptedTextField(_("first name"), blank=True)
+    last_name = EncryptedTextField(_("last name"), blank=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender, blank=True, default="")
+    birth_date = EncryptedDateField(_("birth date"), null=True, blank=True)
+    postcode = EncryptedTextField(_("postcode"), blank=True)
+    email = EncryptedTextField(_("e-mail address"), blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    custom_data = EncryptedJSONField(_("custom data"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="de")
+    email_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Keyed hash of the birthday's month and day: finds today's birthdays without decrypting.
+    birthday_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cardholder")
+        verbose_name_plural = _("cardholders")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.first_name or f"#{self.pk}"
+
+
+class Card(models.Model):
+    class Status(models.TextChoices):
+        UNISSUED = "unissued", _("not issued yet")
+        ACTIVE = "active", _("active")
+        BLOCKED = "blocked", _("blocked")
+        REPLACED = "replaced", _("replaced")
+
+    number = models.CharField(
+        _("card number"), max_length=13, unique=True, validators=[validate_card_number]
+    )
+    # Printed on the card next to the number; whoever holds the card may register it online.
+    activation_code = models.CharField(_("activation code"), max_length=12, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.UNISSUED)
+    cardholder = models.ForeignKey(
+        Cardholder, on_delete=models.PROTECT, null=True, blank=True, related_name="cards",
+        verbose_name=_("cardholder"),
+    )
+    replaced_by = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces",
+        verbose_name=_("replaced by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("card")
+        verbose_name_plural = _("cards")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(replaced_by__isnull=True) | Q(status="replaced"),
+                name="card_replaced_by_only_when_replaced",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class Terminal(models.Model):
+    """A till's browser or a cash register that books through the API with its own token."""
+
+    name = models.CharField(_("name"), max_length=100)
+    # Only a hash is kept: a stolen database does not yield working terminal tokens.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("terminal")
+        verbose_name_plural = _("terminals")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,152 @@
+"""The booking ledger: accounts with cached balances, lots for expiry, and append-only
+bookings with their entries."""
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Account(models.Model):
+    """One card's balance in one program: points, cents, stamps or voucher cents."""
+
+    card = models.ForeignKey("loyalty.Card", on_delete=models.PROTECT, related_name="accounts")
+    program = models.ForeignKey("loyalty.Program", on_delete=models.PROTECT, related_name="accounts")
+    # Cached sum of the account's entries, changed in the same transaction as each entry.
+    balance = models.BigIntegerField(_("balance"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["card", "program"], name="account_one_per_card_and_program"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="account_balance_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.card} · {self.program}"
+
+
+class Lot(models.Model):
+    """What one credit put on an account, and how much of it is left. Debits use the lots that
+    expire first; an expiry books what is left of a lot away."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
+    amount = models.BigIntegerField()
+    remaining = models.BigIntegerField()
+    expires_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="lot_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0) & Q(remaining__lte=F("amount")),
+                name="lot_remaining_within_amount",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "expires_on"], condition=Q(remaining__gt=0),
+                         name="lot_open_by_account"),
+            models.Index(fields=["expires_on"], condition=Q(remaining__gt=0), name="lot_open_by_expiry"),
+        ]
+
+    def __str__(self):
+        return f"{self.remaining}/{self.amount} until {self.expires_on or '∞'}"
+
+
+class Booking(models.Model):
+    """One operation at the till, through the API or by the system; its entries change balances.
+    Append-only: a correction is a new booking that reverses this one."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", _("purchase")
+        REDEEM_REWARD = "redeem_reward", _("reward redeemed")
+        TOP_UP = "top_up", _("top-up")
+        PAY = "pay", _("payment")
+        STAMP = "stamp", _("stamp")
+        REDEEM_STAMPS = "redeem_stamps", _("stamp card redeemed")
+        VOUCHER_ISSUE = "voucher_issue", _("voucher issued")
+        VOUCHER_REDEEM = "voucher_redeem", _("voucher redeemed")
+        RETURN = "return", _("return")
+        REVERSAL = "reversal", _("reversal")
+        EXPIRY = "expiry", _("expiry")
+        ADJUSTMENT = "adjustment", _("adjustment")
+        BONUS = "bonus", _("bonus")
+        CARD_REPLACEMENT = "card_replacement", _("card replaced")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    # The client's key for this request: a repeated request books nothing new.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    # SHA-256 of the request's parameters: the same key with other parameters is refused.
+    request_fingerprint = models.CharField(max_length=64)
+    card = models.ForeignKey("loyalty.Card", on_delete=models.PROTECT, related_name="bookings")
+    program = models.ForeignKey(
+        "loyalty.Program", on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
+    purchase_amount_cents = models.BigIntegerField(_("purchase amount (cents)"), null=True, blank=True)
+    receipt_number = models.CharField(_("receipt number"), max_length=64, blank=True)
+    terminal = models.ForeignKey(
+        "loyalty.Terminal", on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    reward = models.ForeignKey(
+        "loyalty.Reward", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A return names the sale it takes back (partially); a reversal the booking it undoes, once.
+    returned_sale = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returns"
+    )
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purchase_amount_cents__isnull=True) | Q(purchase_amount_cents__gt=0),
+                name="booking_purchase_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reversal") | Q(reverses__isnull=False),
+                name="booking_reversal_names_its_original",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="return") | Q(returned_sale__isnull=False),
+                name="booking_return_names_its_sale",
+            ),
+        ]
+        indexes = [models.Index(fields=["card", "-id"], name="booking_by_card")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class LedgerEntry(models.Model):
+    """One change of one account's balance. Append-only."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount = models.BigIntegerField(_("amount"))
+    balance_after = models.BigIntegerField(_("balance after"))
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
+            models.CheckConstraint(condition=Q(balance_after__gte=0), name="entry_balance_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount:+d} → {self.balance_after}"

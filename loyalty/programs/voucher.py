@@ -1,0 +1,32 @@
+"""Vouchers and gift cards: a value in cents, redeemed in parts, valid as the law requires."""
+import datetime
+
+from dateutil.relativedelta import relativedelta
+
+from loyalty.programs.base import ProgramBehaviour
+
+# Germany: the regular limitation period, to the end of the third year after the year of issue
+# (§§ 195, 199 BGB). Austria: thirty years (§ 1478 ABGB); shorter terms are rarely enforceable.
+YEARS_TO_YEAR_END_BY_COUNTRY = {"DE": 3}
+YEARS_FROM_ISSUE_BY_COUNTRY = {"AT": 30}
+
+
+def voucher_valid_until(issued_on: datetime.date, *, country: str, years: int | None = None) -> datetime.date:
+    """The last day a voucher issued on `issued_on` can be redeemed."""
+    if years is not None:
+        return datetime.date(issued_on.year + years, 12, 31)
+    if country in YEARS_FROM_ISSUE_BY_COUNTRY:
+        return issued_on + relativedelta(years=YEARS_FROM_ISSUE_BY_COUNTRY[country])
+    return datetime.date(issued_on.year + YEARS_TO_YEAR_END_BY_COUNTRY.get(country, 3), 12, 31)
+
+
+class VoucherBehaviour(ProgramBehaviour):
+    kind = "voucher"
+    bookings = frozenset({"voucher_issue", "voucher_redeem"})
+
+    def credit_expires_on(self, booked_on: datetime.date) -> datetime.date | None:
+        from tenants.selectors import merchant_current
+
+        return voucher_valid_until(
+            booked_on, country=merchant_current().country, years=self.program.voucher_validity_years
+        )

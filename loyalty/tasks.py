@@ -1,0 +1,38 @@
+"""Nightly work per merchant: expire lots, queue expiry reminders, award birthday bonuses."""
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, tenant_context
+
+from loyalty.actors import Actor
+from loyalty.services.bonuses import birthday_bonuses_award
+from loyalty.services.bookings import lots_expire
+from loyalty.services.reminders import expiry_reminder_send, expiry_reminders_create
+from tenants.models import Merchant
+
+
+@shared_task
+def nightly_for_all_merchants() -> int:
+    """Fan out: one nightly task per merchant, each running in that merchant's schema."""
+    merchants = Merchant.objects.exclude(schema_name=get_public_schema_name())
+    for merchant in merchants:
+        with tenant_context(merchant):
+            merchant_nightly.delay()
+    return len(merchants)
+
+
+@shared_task
+def merchant_nightly() -> dict:
+    today = timezone.localdate()
+    actor = Actor.system("nightly")
+    expired = lots_expire(today=today, actor=actor)
+    bonuses = birthday_bonuses_award(today=today, actor=actor)
+    reminder_ids = expiry_reminders_create(today=today)
+    for reminder_id in reminder_ids:
+        transaction.on_commit(lambda reminder_id=reminder_id: send_expiry_reminder.delay(reminder_id))
+    return {"expired_lots": expired, "birthday_bonuses": bonuses, "reminders": len(reminder_ids)}
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_expiry_reminder(reminder_id: int) -> bool:
+    return expiry_reminder_send(reminder_id=reminder_id)
