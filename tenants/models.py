@@ -10,6 +10,12 @@ class Country(models.TextChoices):
     AUSTRIA = "AT", _("Austria")
 
 
+class ContractStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    NOTICE_GIVEN = "notice", _("notice given")
+    ENDED = "ended", _("ended")
+
+
 class Merchant(TenantMixin):
     """A merchant and its schema. The public schema's row stands for the operator itself."""
 
@@ -24,6 +30,12 @@ class Merchant(TenantMixin):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # The merchant's wrapped field-encryption keys (tenants.encryption); never shown or edited.
     key_ring = models.JSONField(default=dict, editable=False)
+    # Written by the operator's side (hq) whenever the contract or the licence changes; the
+    # merchant's side reads them from request.tenant and never imports hq.
+    contract_status = models.CharField(
+        _("contract status"), max_length=10, choices=ContractStatus, default=ContractStatus.ACTIVE
+    )
+    terminal_limit = models.PositiveSmallIntegerField(_("licensed terminals"), default=1)
 
     # Provisioning clones the template schema inside its own transaction (tenants.services).
     auto_create_schema = False
@@ -36,6 +48,11 @@ class Merchant(TenantMixin):
 
     def __str__(self):
         return self.name
+
+    @property
+    def service_ended(self) -> bool:
+        """After the contract's end the till and the portal stop; the owner may still export."""
+        return self.contract_status == ContractStatus.ENDED
 
     @property
     def primary_host(self) -> str | None:

@@ -32,6 +32,9 @@ FIELD_ENCRYPTION_MASTER_KEYS = env.list(
 # a Domain row answers 404 before any view runs, which is what an unknown host must see.
 ALLOWED_HOSTS = ["*"]
 
+# Where the operator's own notices go (contract reminders, failed payments).
+OPERATOR_EMAIL = env.str("STAMMKUNDE_OPERATOR_EMAIL", default="operator@stammkunde.localhost")
+
 # The apex host of the operator; every merchant lives on <subdomain>.<BASE_HOST>.
 BASE_HOST = env.str("STAMMKUNDE_BASE_HOST", default="stammkunde.localhost")
 

@@ -20,4 +20,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.nightly_for_all_merchants",
         "schedule": crontab(hour=2, minute=30),
     },
+    "contracts-nightly": {
+        "task": "hq.tasks.contracts_nightly",
+        "schedule": crontab(hour=0, minute=5),
+    },
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the machine packages the project needs, from Debian's archive, when any is missing:
-# gettext (translations), Chromium (browser tests), Pango (WeasyPrint's PDFs) and fonts.
+# gettext (translations), Chromium (browser tests), Pango (WeasyPrint's PDFs), fonts, and
+# poppler-utils (tests turn PDFs into PNG pages and text).
 # PostgreSQL and Redis are looked after by deploy/local/stack.py when they are needed.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ command -v msgfmt >/dev/null || missing+=(gettext)
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -46,7 +46,8 @@ class Cardholder(models.Model):
         ordering = ["id"]
 
     def __str__(self):
-        return self.first_name or f"#{self.pk}"
+        # Never the name: a string of this object may end up in logs.
+        return f"Cardholder #{self.pk}"
 
 
 class Card(models.Model):

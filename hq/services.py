@@ -1,0 +1,111 @@
+"""The operator's writes: contracts, notice, terminal licences, and what the merchant's side is
+told of them (its tenant row)."""
+import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hq.models import CompanyProfile, Contract, ContractReminder, TerminalLicense
+from tenants.models import ContractStatus, Merchant
+
+REMINDER_DAYS_BEFORE_DEADLINE = (30, 7)
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def license_count_in_force(*, merchant: Merchant, month: datetime.date) -> int:
+    """The licensed terminal count for a month: the latest change in force by its first day."""
+    change = (TerminalLicense.objects.filter(merchant=merchant, effective_month__lte=month_start(month))
+              .order_by("-effective_month", "-id").first())
+    return change.count if change else 0
+
+
+def merchant_status_sync(*, merchant: Merchant, today: datetime.date | None = None) -> Merchant:
+    """Write the contract's state and the licence in force onto the tenant row."""
+    today = today or timezone.localdate()
+    contract = Contract.objects.filter(merchant=merchant).first()
+    if contract is None or not contract.notice_given_on:
+        status = ContractStatus.ACTIVE
+    else:
+        status = ContractStatus.ENDED if contract.has_ended(today) else ContractStatus.NOTICE_GIVEN
+    Merchant.objects.filter(pk=merchant.pk).update(
+        contract_status=status, terminal_limit=license_count_in_force(merchant=merchant, month=today)
+    )
+    merchant.refresh_from_db(fields=["contract_status", "terminal_limit"])
+    return merchant
+
+
+@transaction.atomic
+def terminal_license_change(*, merchant: Merchant, count: int, effective_on: datetime.date, actor,
+                            reason: str = "") -> TerminalLicense:
+    """A new licence count, billed from the month of the change on ("ab dem Monat der Anpassung")."""
+    if count < 0:
+        raise ValueError("A terminal count cannot be negative.")
+    change = TerminalLicense.objects.create(
+        merchant=merchant, count=count, effective_month=month_start(effective_on), reason=reason,
+        changed_by=actor,
+    )
+    merchant_status_sync(merchant=merchant)
+    return change
+
+
+@transaction.atomic
+def contract_create(*, merchant: Merchant, starts_on: datetime.date, actor, minimum_term_months: int = 24,
+                    renewal_months: int = 12, notice_months: int = 3) -> Contract:
+    contract = Contract.objects.create(
+        merchant=merchant, starts_on=starts_on, minimum_term_months=minimum_term_months,
+        renewal_months=renewal_months, notice_months=notice_months,
+    )
+    merchant_status_sync(merchant=merchant)
+    return contract
+
+
+@transaction.atomic
+def contract_notice_give(*, contract: Contract, given_on: datetime.date, actor) -> Contract:
+    """Record the merchant's notice; the contract ends at the first term end it still reaches."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.notice_given_on is None:
+        contract.notice_given_on = given_on
+        contract.notice_recorded_by = actor
+        contract.save(update_fields=["notice_given_on", "notice_recorded_by"])
+    merchant_status_sync(merchant=contract.merchant)
+    return contract
+
+
+def contracts_sync_all(*, today: datetime.date) -> int:
+    """Nightly: every merchant's row follows its contract and licence (a contract ends at midnight)."""
+    merchants = Merchant.objects.filter(contract__isnull=False)
+    for merchant in merchants:
+        merchant_status_sync(merchant=merchant, today=today)
+    return len(merchants)
+
+
+def contract_reminders_send(*, today: datetime.date) -> int:
+    """E-mail the merchant (and us) 30 and 7 days before the last day to give notice, once each."""
+    sent = 0
+    for contract in Contract.objects.filter(notice_given_on__isnull=True).select_related("merchant"):
+        deadline = contract.notice_deadline(today)
+        days_left = (deadline - today).days
+        if days_left not in REMINDER_DAYS_BEFORE_DEADLINE:
+            continue
+        try:
+            with transaction.atomic():
+                ContractReminder.objects.create(contract=contract, deadline=deadline, days_before=days_left)
+                profile = CompanyProfile.objects.filter(merchant=contract.merchant).first()
+                recipients = [profile.billing_email] if profile else []
+                send_mail(
+                    _("Your Stammkunde contract: last day for notice is %(date)s") % {"date": deadline.isoformat()},
+                    _("Without notice by %(deadline)s your contract renews until %(renewal)s.") % {
+                        "deadline": deadline.isoformat(),
+                        "renewal": (contract.terms.current_end(deadline + datetime.timedelta(days=1))).isoformat()},
+                    None, recipients + [settings.OPERATOR_EMAIL],
+                )
+        except IntegrityError:
+            continue  # reminded already
+        sent += 1
+    return sent
