@@ -42,3 +42,7 @@ bench-provision: setup
 .PHONY: bench-bookings
 bench-bookings: setup
 	$(STACK) run bench -- $(PY) bench/bookings.py
+
+.PHONY: bench-pos-scan
+bench-pos-scan: setup
+	$(STACK) run bench -- $(PY) bench/pos_scan.py

@@ -6,5 +6,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("loyalty.urls_manage")),
     path("api/", include("loyalty.api.urls")),
+    path("pos/", include("loyalty.pos.urls")),
     path("", include("portal.urls")),
 ]

@@ -33,10 +33,14 @@ def merchant_status_sync(*, merchant: Merchant, today: datetime.date | None = No
         status = ContractStatus.ACTIVE
     else:
         status = ContractStatus.ENDED if contract.has_ended(today) else ContractStatus.NOTICE_GIVEN
-    Merchant.objects.filter(pk=merchant.pk).update(
-        contract_status=status, terminal_limit=license_count_in_force(merchant=merchant, month=today)
-    )
-    merchant.refresh_from_db(fields=["contract_status", "terminal_limit"])
+    fields = {
+        "contract_status": status,
+        "terminal_limit": license_count_in_force(merchant=merchant, month=today),
+        "contract_ends_on": contract.ends_on(today) if contract else None,
+        "notice_deadline": contract.notice_deadline(today) if contract else None,
+    }
+    Merchant.objects.filter(pk=merchant.pk).update(**fields)
+    merchant.refresh_from_db(fields=list(fields))
     return merchant
 
 

@@ -18,6 +18,12 @@ class LoyaltyError(Exception):
         return text % self.params if self.params else text
 
 
+class ServiceEnded(LoyaltyError):
+    code, status = "contract_ended", 403
+    message = _("The contract has ended: no more bookings can be made. The owner can still sign "
+                "in to the back office and export the data.")
+
+
 class CardNotFound(LoyaltyError):
     code, status = "card_not_found", 404
     message = _("There is no card with this number.")
@@ -106,3 +112,37 @@ class CardNotReplaceable(LoyaltyError):
 class ReasonRequired(LoyaltyError):
     code, status = "reason_required", 422
     message = _("Please give a reason for the adjustment.")
+
+
+class PairingCodeInvalid(LoyaltyError):
+    # One message for unknown, expired and used codes: a guesser learns nothing from it.
+    code, status = "pairing_code_invalid", 422
+    message = _("This pairing code is not valid (any more). A code works once, for 15 minutes: "
+                "ask the back office for a new one.")
+
+
+class TerminalLimitReached(LoyaltyError):
+    code = "terminal_limit_reached"
+    message = _("There is no free terminal seat (licensed terminals: %(limit)s). Revoke a terminal "
+                "in the back office or ask your Stammkunde contact to raise the licence.")
+
+
+class ConsentRequired(LoyaltyError):
+    code, status = "consent_required", 422
+    message = _("The customer has to agree to the card's terms and privacy notice first.")
+
+
+class TooManyAttempts(LoyaltyError):
+    """Too many failed attempts (unknown card numbers, wrong PINs): wait `retry_after` seconds."""
+
+    code, status = "too_many_attempts", 429
+    message = _("Too many failed attempts. Please try again in %(minutes)s min.")
+
+    def __init__(self, message=None, *, retry_after: int, **params):
+        self.retry_after = retry_after
+        super().__init__(message, minutes=max(1, -(-retry_after // 60)), **params)
+
+
+class SignInFailed(LoyaltyError):
+    code, status = "sign_in_failed", 403
+    message = _("Please enter a correct e-mail address and password.")

@@ -36,6 +36,8 @@ class Merchant(TenantMixin):
         _("contract status"), max_length=10, choices=ContractStatus, default=ContractStatus.ACTIVE
     )
     terminal_limit = models.PositiveSmallIntegerField(_("licensed terminals"), default=1)
+    contract_ends_on = models.DateField(_("contract ends on"), null=True, blank=True)
+    notice_deadline = models.DateField(_("last day to give notice"), null=True, blank=True)
 
     # Provisioning clones the template schema inside its own transaction (tenants.services).
     auto_create_schema = False

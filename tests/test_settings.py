@@ -11,6 +11,9 @@ from django.core.management import call_command
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "k3y-" + "9f8e7d6c5b4a" * 6
 MASTER_KEYS = "m1:" + base64.urlsafe_b64encode(bytes(range(32))).decode()
+STRIPE_SECRETS = {
+    "STRIPE_SECRET_KEY": "sk_live_" + "x" * 24, "STRIPE_WEBHOOK_SECRET": "whsec_" + "y" * 32,
+}
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -49,10 +52,21 @@ def test_production_refuses_to_start_without_its_own_field_encryption_keys(maste
     assert "FIELD_ENCRYPTION_MASTER_KEYS must be set in production" in result.stderr
 
 
+@pytest.mark.parametrize("missing", ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])
+def test_production_refuses_to_start_without_its_stripe_secrets(missing):
+    result = _manage(
+        "check", DJANGO_SECRET_KEY=SECRET_KEY, FIELD_ENCRYPTION_MASTER_KEYS=MASTER_KEYS,
+        **{**STRIPE_SECRETS, missing: ""},
+    )
+
+    assert result.returncode != 0
+    assert "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set in production" in result.stderr
+
+
 def test_production_with_its_secrets_passes_the_deploy_check():
     result = _manage(
         "check", "--deploy", "--fail-level", "WARNING",
-        DJANGO_SECRET_KEY=SECRET_KEY, FIELD_ENCRYPTION_MASTER_KEYS=MASTER_KEYS,
+        DJANGO_SECRET_KEY=SECRET_KEY, FIELD_ENCRYPTION_MASTER_KEYS=MASTER_KEYS, **STRIPE_SECRETS,
     )
 
     assert result.returncode == 0, result.stderr

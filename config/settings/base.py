@@ -32,6 +32,11 @@ FIELD_ENCRYPTION_MASTER_KEYS = env.list(
 # a Domain row answers 404 before any view runs, which is what an unknown host must see.
 ALLOWED_HOSTS = ["*"]
 
+# How links in e-mails reach the system (behind a proxy in production: https and no port).
+PUBLIC_SCHEME = env.str("STAMMKUNDE_PUBLIC_SCHEME", default="http")
+PUBLIC_PORT = env.str("STAMMKUNDE_PUBLIC_PORT", default="")
+PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600  # invitation links stay valid for a week
+
 # Where the operator's own notices go (contract reminders, failed payments).
 OPERATOR_EMAIL = env.str("STAMMKUNDE_OPERATOR_EMAIL", default="operator@stammkunde.localhost")
 
@@ -49,6 +54,7 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -222,3 +228,5 @@ LOGGING = {
 
 from config.settings.celery import *  # noqa: E402,F401,F403
 from config.settings.email import *  # noqa: E402,F401,F403
+from config.settings.billing import *  # noqa: E402,F401,F403
+from config.settings.stripe import *  # noqa: E402,F401,F403

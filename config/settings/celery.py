@@ -24,4 +24,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hq.tasks.contracts_nightly",
         "schedule": crontab(hour=0, minute=5),
     },
+    # The previous month's invoices, on the 1st at 03:00.
+    "billing-monthly": {
+        "task": "billing.tasks.billing_monthly",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+    },
+    # Failed payments whose retry is due, and invoices whose delivery never ran.
+    "billing-daily": {
+        "task": "billing.tasks.billing_daily",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }

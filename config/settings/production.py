@@ -5,6 +5,7 @@ from config.settings.base import *  # noqa: F401,F403
 from config.env import env
 
 DEBUG = False
+PUBLIC_SCHEME = "https"
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("local-only"):
@@ -19,6 +20,14 @@ if not FIELD_ENCRYPTION_MASTER_KEYS or any(
     raise ImproperlyConfigured(
         "FIELD_ENCRYPTION_MASTER_KEYS must be set in production: id:key entries, current first, "
         "each key 32 random bytes in URL-safe base64."
+    )
+
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+if not STRIPE_SECRET_KEY or not STRIPE_WEBHOOK_SECRET:
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set in production: the API key and "
+        "the webhook endpoint's signing secret (whsec_...) from the Stripe dashboard."
     )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

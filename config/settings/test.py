@@ -1,4 +1,7 @@
 """Settings for the test suite: real PostgreSQL and Redis, nothing sent outside the machine."""
+import tempfile
+from pathlib import Path
+
 from config.settings.base import *  # noqa: F401,F403
 
 DEBUG = False
@@ -9,3 +12,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["tests.support.hashers.FastArgon2PasswordHasher"]
 CELERY_BROKER_URL = REDIS_URL  # noqa: F405
 CELERY_RESULT_BACKEND = REDIS_URL  # noqa: F405
+# Uploads and generated files of a test run stay out of the developer's .var/media.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="stammkunde-test-media-"))

@@ -23,6 +23,8 @@ def banner(port: str, base_host: str) -> str:
                      operator@stammkunde.localhost / stammkunde
   Demo merchant      http://demo.{base_host}:{port}/          (cardholder portal)
                      http://demo.{base_host}:{port}/manage/   owner@demo.localhost / demo
+  Demo till          http://demo.{base_host}:{port}/pos/      pair it with a code from
+                     /manage/terminals/, then kasse@demo.localhost / demo
 
   Stop with Ctrl-C. Your data stays in .var/dev for the next `make dev`.
 """
@@ -31,6 +33,7 @@ def banner(port: str, base_host: str) -> str:
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     port = os.environ.get("PORT", "8000")
+    os.environ.setdefault("STAMMKUNDE_PUBLIC_PORT", port)  # for links in e-mails
     base_host = os.environ.get("STAMMKUNDE_BASE_HOST", "stammkunde.localhost")
     var = ROOT / ".var" / "dev"
     var.mkdir(parents=True, exist_ok=True)

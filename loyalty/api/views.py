@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from loyalty.actors import Actor
 from loyalty.api import serializers as io
 from loyalty.errors import BookingNotFound
-from loyalty.models import Booking, Program
+from loyalty.models import Booking, Program, Terminal
 from loyalty.selectors import booking_with_entries, card_by_number, card_recent_bookings
 from loyalty.services import bookings
 
@@ -22,9 +22,22 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 def request_actor(request) -> Actor:
-    terminal = request.auth if hasattr(request.auth, "token_hash") else None
+    terminal = request.auth if isinstance(request.auth, Terminal) else None
     user = request.user if terminal is None else None
     return Actor(user=user, terminal=terminal)
+
+
+class ApiAccess(permissions.BasePermission):
+    """A terminal's token may book; a person needs the back-office permission (a cashier works at
+    the till, not through the API), and reversing needs its own permission."""
+
+    def has_permission(self, request, view):
+        if isinstance(request.auth, Terminal):
+            return True
+        user = request.user
+        if not (user.is_authenticated and user.has_perm("loyalty.use_back_office")):
+            return False
+        return not getattr(view, "needs_reverse_permission", False) or user.has_perm("loyalty.reverse_booking")
 
 
 class CanAdjust(permissions.BasePermission):
@@ -38,6 +51,7 @@ class BookingView(APIView):
     """A POST that books: the input serializer, then one service with the Idempotency-Key."""
 
     input_serializer: type[serializers.Serializer]
+    permission_classes = [permissions.IsAuthenticated, ApiAccess]
 
     def book(self, data: dict, **common):
         raise NotImplementedError
@@ -58,7 +72,7 @@ def booking_view(name: str, input_serializer, book, summary: str, extra_permissi
     """One documented booking endpoint for one service."""
     attributes = {"input_serializer": input_serializer, "book": lambda self, data, **common: book(data, **common)}
     if extra_permission:
-        attributes["permission_classes"] = [permissions.IsAuthenticated, extra_permission]
+        attributes["permission_classes"] = [permissions.IsAuthenticated, ApiAccess, extra_permission]
     view = type(name, (BookingView,), attributes)
     view.post = extend_schema(request=input_serializer, responses={201: io.BookingSerializer},
                               parameters=[IDEMPOTENCY_KEY], summary=summary)(view.post)
@@ -92,18 +106,23 @@ ReturnView = booking_view("ReturnView", io.ReturnInput, lambda d, **c: bookings.
     "Return (part of) a purchase")
 ReverseView = booking_view("ReverseView", io.ReverseInput, lambda d, **c: bookings.booking_reverse(
     booking_id=d["booking"], reason=d["reason"], **c), "Reverse a booking (once)")
+ReverseView.needs_reverse_permission = True
 AdjustView = booking_view("AdjustView", io.AdjustInput, lambda d, **c: bookings.booking_adjust(
     card_number=d["card"], program=d["program"], amount=d["amount"], reason=d["reason"], **c),
     "Correct a balance, with a reason", extra_permission=CanAdjust)
 
 
 class CardView(APIView):
+    permission_classes = [permissions.IsAuthenticated, ApiAccess]
+
     @extend_schema(responses=io.CardSerializer, summary="Look up a card: status, balances, first name")
     def get(self, request, number):
         return Response(io.CardSerializer(card_by_number(number)).data)
 
 
 class CardBookingsView(APIView):
+    permission_classes = [permissions.IsAuthenticated, ApiAccess]
+
     @extend_schema(responses=io.BookingSerializer(many=True), summary="The card's last bookings")
     def get(self, request, number):
         card = card_by_number(number)
@@ -112,6 +131,7 @@ class CardBookingsView(APIView):
 
 class BookingDetailView(RetrieveAPIView):
     serializer_class = io.BookingSerializer
+    permission_classes = [permissions.IsAuthenticated, ApiAccess]
 
     def get_object(self):
         try:
@@ -122,6 +142,7 @@ class BookingDetailView(RetrieveAPIView):
 
 class ProgramListView(ListAPIView):
     serializer_class = io.ProgramSerializer
+    permission_classes = [permissions.IsAuthenticated, ApiAccess]
     pagination_class = None
 
     def get_queryset(self):

@@ -2,10 +2,11 @@
 from loyalty.models.audit import AuditLog
 from loyalty.models.cards import Card, Cardholder, Terminal
 from loyalty.models.ledger import Account, Booking, LedgerEntry, Lot
+from loyalty.models.pos import PairingCode
 from loyalty.models.programs import BonusAction, Program, Reward
 from loyalty.models.reminders import ExpiryReminder
 
 __all__ = [
     "Account", "AuditLog", "BonusAction", "Booking", "Card", "Cardholder", "ExpiryReminder", "LedgerEntry", "Lot", "Program",
-    "Reward", "Terminal",
+    "PairingCode", "Reward", "Terminal",
 ]

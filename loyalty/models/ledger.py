@@ -109,6 +109,8 @@ class Booking(models.Model):
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
         ordering = ["-id"]
+        # Undoing a booking is for managers: a cashier may book, not reverse.
+        permissions = [("reverse_booking", _("Can reverse bookings"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(purchase_amount_cents__isnull=True) | Q(purchase_amount_cents__gt=0),

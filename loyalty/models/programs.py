@@ -68,6 +68,9 @@ class Program(models.Model):
         verbose_name = _("program")
         verbose_name_plural = _("programs")
         ordering = ["id"]
+        # People with this permission (owners, managers) use the back office and the REST API;
+        # cashiers work at the till only.
+        permissions = [("use_back_office", _("Can use the back office and the REST API"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(max_balance_cents__isnull=True) | Q(max_balance_cents__gt=0),

@@ -1,4 +1,6 @@
 """Cards: creating number ranges, issuing, blocking and replacing (balances move along)."""
+import secrets
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -9,14 +11,25 @@ from loyalty.models import Booking, Card, Lot
 from loyalty.services.audit import audit_record
 from loyalty.services.ledger import Posting, accounts_lock, booking_for_request, booking_post
 
+# Typed by hand from the printed card: no 0/O, 1/I/L that a reader could mix up.
+ACTIVATION_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+ACTIVATION_CODE_LENGTH = 8
+
+
+def activation_code_new() -> str:
+    return "".join(secrets.choice(ACTIVATION_CODE_ALPHABET) for _position in range(ACTIVATION_CODE_LENGTH))
+
 
 @transaction.atomic
 def cards_create_range(*, first_serial: int, count: int, actor: Actor,
                        status: str = Card.Status.UNISSUED) -> list[Card]:
-    """Create `count` cards with consecutive serials; numbers that exist already stay as they are."""
+    """Create `count` cards with consecutive serials, each with its own activation code; numbers
+    that exist already stay as they are."""
     numbers = [card_number_from_serial(serial) for serial in range(first_serial, first_serial + count)]
-    Card.objects.bulk_create([Card(number=number, status=status) for number in numbers],
-                             ignore_conflicts=True)
+    Card.objects.bulk_create(
+        [Card(number=number, status=status, activation_code=activation_code_new()) for number in numbers],
+        ignore_conflicts=True,
+    )
     audit_record(actor=actor, action="cards.create_range", first=numbers[0], count=count)
     return list(Card.objects.filter(number__in=numbers))
 

@@ -11,9 +11,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from loyalty.actors import Actor
-from loyalty.errors import IdempotencyKeyReused, InsufficientBalance, InvalidAmount
+from loyalty.errors import IdempotencyKeyReused, InsufficientBalance, InvalidAmount, ServiceEnded
 from loyalty.models import Account, Booking, Card, LedgerEntry, Lot, Program
 from loyalty.services.audit import audit_record
+from tenants.selectors import merchant_current
 
 # A larger amount in one booking is a typing error, not a purchase: 100,000 € or 10 million points.
 MAX_AMOUNT = 10_000_000
@@ -140,6 +141,8 @@ def booking_post(
     Runs inside the caller's transaction.atomic. A repeated key returns the first booking."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("booking_post must run inside transaction.atomic")
+    if merchant_current().service_ended:
+        raise ServiceEnded()
     fingerprint = request_fingerprint(kind, params)
     try:
         # Inserting the key first makes a repeated request fail here and answer with the first

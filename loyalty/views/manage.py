@@ -1,7 +1,13 @@
 """Back-office pages for a merchant's owner and managers."""
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views import View
 from django.views.generic import TemplateView
+
+from loyalty.actors import Actor
+from loyalty.services.exports import merchant_export
 
 from loyalty.selectors import card_counts_by_status
 
@@ -11,7 +17,30 @@ class ManageLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-class DashboardView(LoginRequiredMixin, TemplateView):
+class ExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The merchant's whole data as a download; works after the contract's end, too."""
+
+    permission_required = "loyalty.view_cardholder"
+
+    def get(self, request):
+        content = merchant_export(actor=Actor(user=request.user))
+        filename = f"{request.tenant.schema_name}-{timezone.localdate():%Y-%m-%d}.zip"
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class InvitationView(auth_views.PasswordResetConfirmView):
+    """The owner's (or a colleague's) first password, from the link in the invitation e-mail."""
+
+    template_name = "loyalty/manage/invitation.html"
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = "/manage/"
+
+
+class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    permission_required = "loyalty.use_back_office"
     template_name = "loyalty/manage/dashboard.html"
 
     def get_context_data(self, **kwargs):

@@ -36,6 +36,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Operator staff only: may use the operator console on the apex host.
     is_staff = models.BooleanField(_("operator staff"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Two-factor sign-in (tenants.accounts.totp): the authenticator's secret and the last time
+    # step a code was accepted for, so that a code cannot be used twice.
+    totp_secret = models.CharField(max_length=64, blank=True, editable=False)
+    totp_last_step = models.BigIntegerField(default=-1, editable=False)
+    # Quick switch at a merchant's till (loyalty.pos): a short PIN, hashed like a password.
+    pos_pin = models.CharField(_("till PIN"), max_length=128, blank=True, editable=False)
 
     objects = UserManager()
 

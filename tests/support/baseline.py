@@ -11,6 +11,7 @@ from tenants.models import Domain, Merchant
 from tenants.services import merchant_provision
 
 OPERATOR_EMAIL = "operator@stammkunde.localhost"
+OPERATOR_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 PASSWORD = "a long test password"
 MERCHANTS = {
     "alice": "Alice’s Bakery",
@@ -33,7 +34,7 @@ def baseline_create() -> None:
     )
     Domain.objects.get_or_create(domain=settings.BASE_HOST, defaults={"tenant": public})
     if not User.objects.filter(email=OPERATOR_EMAIL).exists():
-        User.objects.create_superuser(OPERATOR_EMAIL, PASSWORD)
+        User.objects.create_superuser(OPERATOR_EMAIL, PASSWORD, totp_secret=OPERATOR_TOTP_SECRET)
     for schema_name, name in MERCHANTS.items():
         if not Merchant.objects.filter(schema_name=schema_name).exists():
             merchant_provision(

@@ -13,18 +13,27 @@ from tests.support.clients import HostClient
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database, migrated, with the operator and alice, bob and charlie provisioned."""
+def django_db_setup(django_test_environment, django_db_blocker):
+    """The test database, migrated, with the operator and alice, bob and charlie provisioned.
+
+    Set up here rather than by pytest-django, which only makes the database when some test
+    asks for its `db` fixtures; tests that only use `committed` need it as well."""
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():
+        databases = setup_databases(verbosity=0, interactive=False, keepdb=False)
         baseline.baseline_create()
     yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        # Threads of the worker and the live server may still hold connections, which would keep
-        # the test database from being dropped.
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            # Threads of the worker and the live server may still hold connections, which would
+            # keep the test database from being dropped.
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        teardown_databases(databases, verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -170,3 +179,19 @@ def page(chromium):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """A fake Stripe API on 127.0.0.1 (tests.support.fake_stripe), with billing pointed at it and
+    its webhook secret in place."""
+    from tests.support.fake_stripe import FakeStripe
+
+    fake = FakeStripe().start()
+    settings.STRIPE_API_BASE = fake.url
+    settings.STRIPE_SECRET_KEY = "sk_test_fake_stripe"
+    settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
+    try:
+        yield fake
+    finally:
+        fake.stop()

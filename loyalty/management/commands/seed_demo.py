@@ -8,6 +8,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_from_serial
 from loyalty.models import Card, Program, Reward
+from loyalty.pos.services import cashier_group
 from loyalty.services import bookings
 from loyalty.services.cardholders import card_register
 from loyalty.services.cards import cards_create_range
@@ -20,6 +21,7 @@ OPERATOR_PASSWORD = "stammkunde"
 DEMO_SUBDOMAIN = "demo"
 DEMO_OWNER_EMAIL = "owner@demo.localhost"
 DEMO_OWNER_PASSWORD = "demo"
+DEMO_CASHIER_EMAIL = "kasse@demo.localhost"  # signs in at the till (/pos/) with the owner's password
 HOLDERS = [("Anna", "Becker", "anna@example.com"), ("Ben", "Schulz", "ben@example.com"),
            ("Clara", "Wagner", ""), ("Deniz", "Yılmaz", "deniz@example.com")]
 ACTOR = Actor.system("demo")
@@ -33,6 +35,7 @@ class Command(BaseCommand):
         merchant = self.ensure_demo_merchant()
         with schema_context(merchant.schema_name):
             self.ensure_demo_cards()
+            self.ensure_demo_cashier()
 
     @transaction.atomic
     def ensure_operator(self):
@@ -53,6 +56,12 @@ class Command(BaseCommand):
                 owner_email=DEMO_OWNER_EMAIL, owner_password=DEMO_OWNER_PASSWORD,
             )
         return merchant
+
+    @transaction.atomic
+    def ensure_demo_cashier(self):
+        if not User.objects.filter(email=DEMO_CASHIER_EMAIL).exists():
+            cashier = User.objects.create_user(DEMO_CASHIER_EMAIL, DEMO_OWNER_PASSWORD, full_name="Kasse")
+            cashier.groups.add(cashier_group())
 
     @transaction.atomic
     def ensure_demo_cards(self):

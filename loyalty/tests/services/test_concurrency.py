@@ -1,9 +1,6 @@
 """Many tills at once against real PostgreSQL row locks: nothing is lost, doubled or overdrawn."""
-import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
-from django.db import connection
 from django.db.models import Sum
 from django_tenants.utils import schema_context
 
@@ -11,27 +8,20 @@ from loyalty import errors
 from loyalty.actors import Actor
 from loyalty.models import Account, Booking, LedgerEntry
 from loyalty.services import bookings as svc
+from tests.support.concurrency import run_at_once
 from tests.support.factories import CardFactory, ProgramFactory
 
 ACTOR = Actor(label="test")
 
 
 def _run_at_once(count: int, call) -> list:
-    """Run `call(i)` in `count` threads released together; return results or raised errors."""
-    start = threading.Barrier(count)
+    """`call(i)` in `count` threads at once, each inside alice's schema."""
 
-    def worker(index):
-        try:
-            with schema_context("alice"):
-                start.wait(timeout=30)
-                return call(index)
-        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
-            return error
-        finally:
-            connection.close()
+    def in_alice(index):
+        with schema_context("alice"):
+            return call(index)
 
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(worker, range(count)))
+    return run_at_once(count, in_alice)
 
 
 def _prepaid_card_with(cents: int):

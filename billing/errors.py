@@ -1,0 +1,21 @@
+"""Why billing refuses an action, in words the operator's console can show."""
+from django.utils.translation import gettext_lazy as _
+
+
+class BillingError(Exception):
+    message = _("The billing action failed.")
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+
+
+class CompanyProfileMissing(BillingError):
+    message = _("The merchant has no company profile to bill.")
+
+
+class InvoiceNotCreditable(BillingError):
+    message = _("This invoice cannot be credited.")
+
+
+class CreditReasonRequired(BillingError):
+    message = _("A credit note needs a reason.")

@@ -1,0 +1,154 @@
+"""Invoices and credit notes for licensed terminals, their gapless numbers, and Stripe's side."""
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+def invoice_pdf_path(invoice: "Invoice", filename: str) -> str:
+    return f"invoices/{invoice.year}/{invoice.number}.pdf"
+
+
+class Invoice(models.Model):
+    """An invoice for one merchant and month, or a credit note that cancels one. Never edited once
+    issued: a correction is a credit note with its own number."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("invoice")
+        CREDIT_NOTE = "credit_note", _("credit note")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")  # numbered, PDF and e-mail still to come
+        OPEN = "open", _("open")  # sent; payment pending
+        PAID = "paid", _("paid")
+        FAILED = "failed", _("payment failed")
+        CANCELLED = "cancelled", _("cancelled (credited)")
+
+    merchant = models.ForeignKey("tenants.Merchant", on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(_("kind"), max_length=11, choices=Kind, default=Kind.INVOICE)
+    credits = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes",
+        verbose_name=_("credits invoice"),
+    )
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    period = models.DateField(_("month"))
+    issued_on = models.DateField(_("issued on"))
+    net_cents = models.IntegerField(_("net (cents)"))
+    vat_rate_percent = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    vat_cents = models.IntegerField(_("VAT (cents)"))
+    gross_cents = models.IntegerField(_("gross (cents)"))
+    reverse_charge = models.BooleanField(_("reverse charge"), default=False)
+    tax_note = models.CharField(_("tax note"), max_length=300, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    pdf = models.FileField(_("PDF"), upload_to=invoice_pdf_path, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # Failed collections so far; each failure schedules the next try until the retries run out.
+    payment_attempts = models.PositiveSmallIntegerField(_("failed payment attempts"), default=0)
+    next_retry_at = models.DateTimeField(_("next payment retry"), null=True, blank=True)
+    last_payment_error = models.TextField(_("last payment error"), blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            # What makes the monthly run idempotent, even when two runs overlap.
+            models.UniqueConstraint(fields=["merchant", "period"], condition=Q(kind="invoice"),
+                                    name="invoice_once_per_merchant_and_month"),
+            models.UniqueConstraint(fields=["year", "sequence"], name="invoice_number_once"),
+            models.UniqueConstraint(fields=["credits"], condition=Q(kind="credit_note"),
+                                    name="invoice_credited_once"),
+            models.CheckConstraint(condition=Q(gross_cents=F("net_cents") + F("vat_cents")),
+                                   name="invoice_gross_is_net_plus_vat"),
+            models.CheckConstraint(condition=Q(period__day=1), name="invoice_period_first_of_month"),
+            models.CheckConstraint(condition=Q(sequence__gt=0), name="invoice_sequence_positive"),
+            models.CheckConstraint(
+                condition=(Q(kind="invoice", credits__isnull=True)
+                           | Q(kind="credit_note", credits__isnull=False)),
+                name="invoice_credit_note_names_its_invoice",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == self.Kind.CREDIT_NOTE
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=1)
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price_cents = models.IntegerField(_("unit price (cents)"))
+    amount_cents = models.IntegerField(_("amount (cents)"))
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents=F("quantity") * F("unit_price_cents")),
+                                   name="invoice_line_amount_is_quantity_times_price"),
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+class InvoiceNumberCounter(models.Model):
+    """The last number given out in a year. Locked and raised in the transaction that inserts the
+    invoice, so a rolled-back invoice gives its number back and the numbers have no gaps."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_sequence = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last_sequence}"
+
+
+class BillingAccount(models.Model):
+    """The merchant as Stripe's customer, and how it pays."""
+
+    class PaymentMethodType(models.TextChoices):
+        SEPA_DEBIT = "sepa_debit", _("SEPA Direct Debit")
+        CARD = "card", _("card")
+
+    merchant = models.OneToOneField(
+        "tenants.Merchant", on_delete=models.PROTECT, related_name="billing_account"
+    )
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    payment_method_type = models.CharField(
+        _("payment method"), max_length=10, choices=PaymentMethodType,
+        default=PaymentMethodType.SEPA_DEBIT,
+    )
+    default_payment_method_id = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("billing account")
+        verbose_name_plural = _("billing accounts")
+
+    def __str__(self):
+        return f"{self.merchant} ({self.stripe_customer_id or '-'})"
+
+
+class StripeEvent(models.Model):
+    """A webhook event, stored once: the unique id is the claim that makes redelivery harmless."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)  # empty: a type we do not act on
+    payload = models.JSONField()
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

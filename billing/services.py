@@ -1,0 +1,398 @@
+"""Billing's writes: monthly terminal invoices with gapless numbers, credit notes, delivery (PDF
+and e-mail), payment through Stripe, and what Stripe's webhooks report back."""
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import get_public_schema_name
+
+from billing import documents, stripe_gateway
+from billing.errors import CompanyProfileMissing, CreditReasonRequired, InvoiceNotCreditable
+from billing.models import BillingAccount, Invoice, InvoiceLine, InvoiceNumberCounter, StripeEvent
+from billing.selectors import invoices_payment_due
+from billing.tax import vat_cents, vat_treatment
+from hq.models import CompanyProfile
+from hq.services import license_count_in_force, month_start
+from tenants.models import Merchant
+
+logger = logging.getLogger(__name__)
+
+Status = Invoice.Status
+Kind = Invoice.Kind
+
+
+# --- Numbers -----------------------------------------------------------------------------------
+
+def _counter_lock(*, year: int) -> InvoiceNumberCounter:
+    """The year's counter, locked until the caller's transaction ends. Must run inside one."""
+    # ON CONFLICT DO NOTHING: the first invoice of a year may be numbered by two runs at once.
+    InvoiceNumberCounter.objects.bulk_create([InvoiceNumberCounter(year=year)], ignore_conflicts=True)
+    return InvoiceNumberCounter.objects.select_for_update().get(year=year)
+
+
+def _number_take(counter: InvoiceNumberCounter) -> tuple[int, str]:
+    counter.last_sequence += 1
+    counter.save(update_fields=["last_sequence"])
+    return counter.last_sequence, f"{counter.year}-{counter.last_sequence:06d}"
+
+
+# --- Invoices and credit notes -----------------------------------------------------------------
+
+def _invoice_for_month(*, merchant: Merchant, period: datetime.date) -> Invoice | None:
+    return Invoice.objects.filter(merchant=merchant, period=period, kind=Kind.INVOICE).first()
+
+
+def _delivery_queue(invoice: Invoice) -> None:
+    from billing.tasks import invoice_deliver
+
+    # robust: the invoice is committed either way; a failed enqueue is caught by billing_daily.
+    transaction.on_commit(lambda: invoice_deliver.delay(invoice.pk), robust=True)
+
+
+@transaction.atomic
+def invoice_create_for_month(*, merchant: Merchant, month: datetime.date, actor=None) -> Invoice | None:
+    """The merchant's invoice for a month: the terminals licensed for it times the fee. Returns the
+    existing invoice when the month is billed already, None when no terminal was licensed."""
+    period = month_start(month)
+    existing = _invoice_for_month(merchant=merchant, period=period)
+    if existing:
+        return existing
+    count = license_count_in_force(merchant=merchant, month=period)
+    if count == 0:
+        return None
+    company = CompanyProfile.objects.filter(merchant=merchant).first()
+    if company is None:
+        raise CompanyProfileMissing()
+
+    issued_on = timezone.localdate()
+    counter = _counter_lock(year=issued_on.year)
+    # A concurrent run held the counter before us and may have billed this month meanwhile; under
+    # the lock its commit is visible, so asking again settles it without using up a number.
+    existing = _invoice_for_month(merchant=merchant, period=period)
+    if existing:
+        return existing
+    sequence, number = _number_take(counter)
+
+    fee = settings.BILLING_TERMINAL_FEE_CENTS
+    net = count * fee
+    treatment = vat_treatment(country=company.country, vat_id=company.vat_id)
+    vat = vat_cents(net_cents=net, rate_percent=treatment.rate_percent)
+    invoice = Invoice.objects.create(
+        merchant=merchant, kind=Kind.INVOICE, number=number, year=counter.year, sequence=sequence,
+        period=period, issued_on=issued_on, net_cents=net, vat_rate_percent=treatment.rate_percent,
+        vat_cents=vat, gross_cents=net + vat, reverse_charge=treatment.reverse_charge,
+        tax_note=treatment.note, created_by=actor,
+    )
+    InvoiceLine.objects.create(
+        invoice=invoice, position=1, quantity=count, unit_price_cents=fee, amount_cents=net,
+        # The invoice's own language (billing/invoice.html), not the operator's.
+        description=f"Stammkunde Terminal-Lizenz / terminal licence {period:%m/%Y}",
+    )
+    _delivery_queue(invoice)
+    return invoice
+
+
+def billing_run(*, month: datetime.date) -> list[Invoice]:
+    """Bill every merchant for a month. Safe to repeat, also two runs at once: each merchant gets
+    one invoice. Each merchant in its own transaction, so one merchant's problem bills no one less."""
+    invoices = []
+    merchants = Merchant.objects.exclude(schema_name=get_public_schema_name()).order_by("pk")
+    for merchant in merchants:
+        try:
+            invoice = invoice_create_for_month(merchant=merchant, month=month)
+        except CompanyProfileMissing:
+            logger.error("Not billed for %s: merchant %s has no company profile.", month,
+                         merchant.schema_name)
+            continue
+        if invoice is not None:
+            invoices.append(invoice)
+    return invoices
+
+
+@transaction.atomic
+def invoice_credit(*, invoice: Invoice, reason: str, actor) -> Invoice:
+    """Cancel an invoice with a credit note: its own number, the same lines with negative amounts.
+    The invoice itself stays as it was issued, marked cancelled."""
+    reason = reason.strip()
+    if not reason:
+        raise CreditReasonRequired()
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind != Kind.INVOICE:
+        raise InvoiceNotCreditable(_("A credit note cannot be credited."))
+    if invoice.status == Status.CANCELLED:
+        raise InvoiceNotCreditable(_("This invoice has been credited already."))
+    if invoice.status == Status.DRAFT:
+        # The merchant would get a credit note for an invoice it has not received.
+        raise InvoiceNotCreditable(_("This invoice is still being sent; credit it once it is out."))
+
+    issued_on = timezone.localdate()
+    sequence, number = _number_take(_counter_lock(year=issued_on.year))
+    note = Invoice.objects.create(
+        merchant=invoice.merchant, kind=Kind.CREDIT_NOTE, credits=invoice, number=number,
+        year=issued_on.year, sequence=sequence, period=invoice.period, issued_on=issued_on,
+        net_cents=-invoice.net_cents, vat_rate_percent=invoice.vat_rate_percent,
+        vat_cents=-invoice.vat_cents, gross_cents=-invoice.gross_cents,
+        reverse_charge=invoice.reverse_charge, tax_note=invoice.tax_note, reason=reason,
+        created_by=actor,
+    )
+    InvoiceLine.objects.bulk_create([
+        InvoiceLine(invoice=note, position=line.position, description=line.description,
+                    quantity=line.quantity, unit_price_cents=-line.unit_price_cents,
+                    amount_cents=-line.amount_cents)
+        for line in invoice.lines.all()
+    ])
+    invoice.status = Status.CANCELLED
+    invoice.next_retry_at = None
+    invoice.save(update_fields=["status", "next_retry_at"])
+    _delivery_queue(note)
+    return note
+
+
+# --- Delivery: PDF and e-mail ------------------------------------------------------------------
+
+def invoice_pdf_render(*, invoice: Invoice) -> Invoice:
+    """Render and store the PDF once; a second rendering (a repeated task) is thrown away."""
+    if invoice.pdf:
+        return invoice
+    invoice.pdf.save("invoice.pdf", ContentFile(documents.invoice_pdf(invoice)), save=False)
+    stored = Invoice.objects.filter(pk=invoice.pk, pdf="").update(pdf=invoice.pdf.name)
+    if not stored:
+        invoice.pdf.storage.delete(invoice.pdf.name)
+        invoice.refresh_from_db(fields=["pdf"])
+    return invoice
+
+
+def invoice_send(*, invoice: Invoice) -> bool:
+    """E-mail the PDF to the merchant's billing address, once; then the invoice is open and its
+    payment is queued. Returns whether this call sent it."""
+    from billing.tasks import invoice_payment_collect
+
+    invoice = invoice_pdf_render(invoice=invoice)
+    with transaction.atomic():
+        invoice = (Invoice.objects.select_for_update(of=("self",)).select_related("merchant__company")
+                   .get(pk=invoice.pk))
+        if invoice.status != Status.DRAFT:
+            return False
+        # Sent under the lock: if sending fails the invoice stays a draft and the task's retry
+        # sends it; a second task waits here and then finds it open.
+        with invoice.pdf.open("rb") as pdf:
+            documents.invoice_email(invoice, pdf.read()).send()
+        invoice.status = Status.OPEN
+        invoice.save(update_fields=["status"])
+        if invoice.kind == Kind.INVOICE:
+            transaction.on_commit(lambda: invoice_payment_collect.delay(invoice.pk), robust=True)
+    return True
+
+
+def invoices_undelivered_requeue(*, older_than: datetime.datetime) -> int:
+    """Drafts whose delivery task was lost (queue down at commit) are queued again."""
+    from billing.tasks import invoice_deliver
+
+    stuck = list(Invoice.objects.filter(status=Status.DRAFT, created_at__lt=older_than)
+                 .values_list("pk", flat=True))
+    for pk in stuck:
+        invoice_deliver.delay(pk)
+    return len(stuck)
+
+
+# --- Payment -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def billing_account_payment_method_set(*, merchant: Merchant, payment_method_type: str,
+                                       payment_method_id: str, actor) -> BillingAccount:
+    """Record the merchant's default payment method (set up at Stripe, e.g. a SEPA mandate)."""
+    if payment_method_type not in BillingAccount.PaymentMethodType.values:
+        raise ValueError(f"Unknown payment method type {payment_method_type!r}.")
+    account, _created = BillingAccount.objects.get_or_create(merchant=merchant)
+    account = BillingAccount.objects.select_for_update().get(pk=account.pk)
+    account.payment_method_type = payment_method_type
+    account.default_payment_method_id = payment_method_id
+    account.save(update_fields=["payment_method_type", "default_payment_method_id", "updated_at"])
+    return account
+
+
+def _billing_account_with_customer(*, merchant: Merchant) -> BillingAccount:
+    """The merchant's account, with a Stripe customer made on first need. Inside a transaction."""
+    account, _created = BillingAccount.objects.get_or_create(merchant=merchant)
+    account = BillingAccount.objects.select_for_update().get(pk=account.pk)
+    if not account.stripe_customer_id:
+        company = merchant.company
+        account.stripe_customer_id = stripe_gateway.customer_create(
+            name=company.legal_name, email=company.billing_email, merchant_id=merchant.pk
+        )
+        account.save(update_fields=["stripe_customer_id", "updated_at"])
+    return account
+
+
+def _payment_attempt(invoice: Invoice, *, now: datetime.datetime) -> None:
+    """Ask Stripe for the money: a new intent the first time, a new confirmation on a retry.
+    The idempotency keys make a repeated call (task retry) reach Stripe only once."""
+    account = _billing_account_with_customer(merchant=invoice.merchant)
+    try:
+        if not invoice.stripe_payment_intent_id:
+            result = stripe_gateway.payment_intent_create(
+                amount_cents=invoice.gross_cents, customer_id=account.stripe_customer_id,
+                payment_method_id=account.default_payment_method_id,
+                payment_method_type=account.payment_method_type,
+                description=f"Stammkunde {invoice.number}",
+                metadata={"invoice_number": invoice.number}, idempotency_key=invoice.number,
+            )
+        else:
+            result = stripe_gateway.payment_intent_confirm(
+                intent_id=invoice.stripe_payment_intent_id,
+                payment_method_id=account.default_payment_method_id,
+                idempotency_key=f"{invoice.number}-retry-{invoice.payment_attempts}",
+            )
+    except stripe_gateway.PaymentDeclined as declined:
+        invoice.stripe_payment_intent_id = declined.intent_id or invoice.stripe_payment_intent_id
+        invoice.save(update_fields=["stripe_payment_intent_id"])
+        _payment_failure_record(invoice, error=declined.message, now=now)
+        return
+    invoice.stripe_payment_intent_id = result.id
+    invoice.save(update_fields=["stripe_payment_intent_id"])
+    if result.status == "succeeded":  # cards settle at once; SEPA reports back by webhook
+        _payment_success_record(invoice, now=now)
+
+
+def _invoice_lock(invoice: Invoice) -> Invoice:
+    # Only the invoice's row: the merchant's stays free for the console while Stripe answers.
+    return Invoice.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=invoice.pk)
+
+
+def invoice_payment_collect(*, invoice: Invoice) -> Invoice:
+    """The first collection of an open invoice. Does nothing when it has an intent already."""
+    if not stripe_gateway.stripe_enabled():
+        logger.warning("Stripe is not configured; invoice %s is not collected.", invoice.number)
+        return invoice
+    with transaction.atomic():
+        # Locked across the call to Stripe, so a second task waits and then finds the intent.
+        invoice = _invoice_lock(invoice)
+        if (invoice.kind != Kind.INVOICE or invoice.status != Status.OPEN
+                or invoice.stripe_payment_intent_id or invoice.gross_cents <= 0):
+            return invoice
+        _payment_attempt(invoice, now=timezone.now())
+    return invoice
+
+
+def invoice_payment_retry(*, invoice: Invoice, now: datetime.datetime) -> Invoice:
+    """Try a failed invoice again when its retry is due; it is open again until Stripe answers."""
+    if not stripe_gateway.stripe_enabled():
+        return invoice
+    with transaction.atomic():
+        invoice = _invoice_lock(invoice)
+        due = invoice.next_retry_at is not None and invoice.next_retry_at <= now
+        if invoice.status != Status.FAILED or not due:
+            return invoice
+        invoice.status = Status.OPEN
+        invoice.next_retry_at = None
+        invoice.save(update_fields=["status", "next_retry_at"])
+        _payment_attempt(invoice, now=now)
+    return invoice
+
+
+def payments_retry_due(*, now: datetime.datetime) -> int:
+    """Every failed invoice whose retry is due, tried again. Returns how many were tried."""
+    if not stripe_gateway.stripe_enabled():
+        return 0
+    retried = 0
+    for invoice in invoices_payment_due(now=now):
+        try:
+            invoice_payment_retry(invoice=invoice, now=now)
+        except stripe_gateway.TRANSIENT_ERRORS:
+            # Rolled back: the invoice stays due and is tried again by the next daily run.
+            logger.exception("Retrying the payment of invoice %s failed.", invoice.number)
+            continue
+        retried += 1
+    return retried
+
+
+def _payment_success_record(invoice: Invoice, *, now: datetime.datetime) -> None:
+    """Under the invoice's lock. Only an open or failed invoice becomes paid: a repeated report
+    changes nothing."""
+    if invoice.status == Status.CANCELLED:
+        logger.warning("Invoice %s was paid after it was credited; refund it.", invoice.number)
+        return
+    if invoice.status not in (Status.OPEN, Status.FAILED):
+        return
+    invoice.status = Status.PAID
+    invoice.paid_at = now
+    invoice.next_retry_at = None
+    invoice.save(update_fields=["status", "paid_at", "next_retry_at"])
+
+
+def _payment_failure_record(invoice: Invoice, *, error: str, now: datetime.datetime) -> None:
+    """Under the invoice's lock. Counts only while the invoice is open (an attempt under way), so
+    one failure reported twice (Stripe's answer and its webhook) counts once."""
+    if invoice.status != Status.OPEN:
+        return
+    invoice.status = Status.FAILED
+    invoice.payment_attempts += 1
+    invoice.last_payment_error = error[:2000]
+    retries_left = invoice.payment_attempts <= settings.BILLING_PAYMENT_MAX_RETRIES
+    retry_in = datetime.timedelta(days=settings.BILLING_PAYMENT_RETRY_DAYS)
+    invoice.next_retry_at = now + retry_in if retries_left else None
+    invoice.save(update_fields=["status", "payment_attempts", "last_payment_error", "next_retry_at"])
+    if not retries_left:
+        number, attempts = invoice.number, invoice.payment_attempts
+        transaction.on_commit(lambda: send_mail(
+            _("Payment of invoice %(number)s failed for good") % {"number": number},
+            _("The payment of invoice %(number)s failed %(attempts)s times and is not retried. "
+              "Last error: %(error)s") % {"number": number, "attempts": attempts, "error": error},
+            None, [settings.OPERATOR_EMAIL],
+        ), robust=True)
+
+
+# --- Stripe webhooks ---------------------------------------------------------------------------
+
+def _invoice_for_intent(intent: dict) -> Invoice | None:
+    invoices = Invoice.objects.select_for_update().filter(kind=Kind.INVOICE)
+    invoice = invoices.filter(stripe_payment_intent_id=intent["id"]).first()
+    number = (intent.get("metadata") or {}).get("invoice_number")
+    if invoice is None and number:
+        # The webhook can overtake our storing of the intent's id.
+        invoice = invoices.filter(number=number).first()
+    return invoice
+
+
+def _intent_succeeded(intent: dict, *, now: datetime.datetime) -> None:
+    invoice = _invoice_for_intent(intent)
+    if invoice is not None:
+        _payment_success_record(invoice, now=now)
+
+
+def _intent_failed(intent: dict, *, now: datetime.datetime) -> None:
+    invoice = _invoice_for_intent(intent)
+    if invoice is not None:
+        error = (intent.get("last_payment_error") or {}).get("message") or _("The payment failed.")
+        _payment_failure_record(invoice, error=error, now=now)
+
+
+EVENT_HANDLERS = {
+    "payment_intent.succeeded": _intent_succeeded,
+    "payment_intent.payment_failed": _intent_failed,
+}
+
+
+@transaction.atomic
+def stripe_event_receive(*, payload: bytes, signature: str) -> StripeEvent | None:
+    """Verify, store and act on one webhook event, once. Returns None for an event seen before
+    (or being handled right now by a concurrent delivery). Raises WebhookSignatureInvalid."""
+    event = stripe_gateway.webhook_event_verify(payload=payload, signature=signature)
+    try:
+        # The claim: a concurrent delivery's INSERT waits for ours and then fails as a duplicate.
+        with transaction.atomic():
+            stored = StripeEvent.objects.create(event_id=event["id"], type=event["type"], payload=event)
+    except IntegrityError:
+        return None
+    handler = EVENT_HANDLERS.get(event["type"])
+    if handler is not None:
+        now = timezone.now()
+        handler(event["data"]["object"], now=now)
+        stored.processed_at = now
+        stored.save(update_fields=["processed_at"])
+    return stored

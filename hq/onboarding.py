@@ -1,0 +1,60 @@
+"""Onboarding in one step: the merchant's schema and domain, company data, contract, terminal
+licence, the first card print order, and an invitation e-mail to the owner."""
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_tenants.utils import schema_context
+
+from hq.models import CompanyProfile
+from hq.services import contract_create, terminal_license_change
+from tenants.accounts.models import User
+from tenants.models import Merchant
+from tenants.services import merchant_provision
+
+
+def merchant_url(merchant: Merchant, path: str) -> str:
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{settings.PUBLIC_SCHEME}://{merchant.primary_host}{port}{path}"
+
+
+def owner_invitation_send(*, merchant: Merchant, owner_email: str) -> str:
+    """E-mail the owner a link to choose a password on the merchant's own host; returns it."""
+    with schema_context(merchant.schema_name):
+        owner = User.objects.get(email=owner_email.lower())
+        path = f"/manage/invitation/{urlsafe_base64_encode(force_bytes(owner.pk))}/" \
+               f"{default_token_generator.make_token(owner)}/"
+    link = merchant_url(merchant, path)
+    context = {"merchant": merchant, "link": link}
+    send_mail(render_to_string("hq/email/invitation_subject.txt", context).strip(),
+              render_to_string("hq/email/invitation.txt", context), None, [owner_email])
+    return link
+
+
+@transaction.atomic
+def merchant_onboard(*, actor, name: str, subdomain: str, legal_name: str, street: str, postcode: str,
+                     city: str, country: str, vat_id: str, billing_email: str, owner_email: str,
+                     contract_start: datetime.date, terminals: int, card_quantity: int,
+                     card_layout: str = "standard", card_design=None) -> Merchant:
+    """Everything a new merchant needs, or nothing: one transaction, the e-mail after commit."""
+    from hq.printing.services import print_order_create, print_order_submit
+
+    merchant = merchant_provision(subdomain=subdomain, name=name, owner_email=owner_email, country=country)
+    CompanyProfile.objects.create(
+        merchant=merchant, legal_name=legal_name, street=street, postcode=postcode, city=city,
+        country=country, vat_id=vat_id.replace(" ", "").upper(), billing_email=billing_email,
+    )
+    contract_create(merchant=merchant, starts_on=contract_start, actor=actor)
+    terminal_license_change(merchant=merchant, count=terminals, effective_on=contract_start, actor=actor,
+                            reason="onboarding")
+    if card_quantity:
+        order = print_order_create(merchant=merchant, quantity=card_quantity, layout=card_layout,
+                                   design=card_design, actor=actor)
+        print_order_submit(order=order, actor=actor)
+    transaction.on_commit(lambda: owner_invitation_send(merchant=merchant, owner_email=owner_email))
+    return merchant

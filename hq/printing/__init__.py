@@ -1,0 +1,1 @@
+"""Card print orders: number ranges, print-ready PDFs, delivery estimates and reorder hints."""

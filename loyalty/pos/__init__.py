@@ -1,0 +1,1 @@
+"""The till: a browser POS on paired terminals, for the merchant's staff."""

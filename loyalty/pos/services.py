@@ -1,0 +1,205 @@
+"""Writes of the till: pairing a browser as a terminal, staff sign-in and PINs, the cashier role,
+card look-ups that count unknown numbers, and registering a card at the counter."""
+import datetime
+import secrets
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.actors import Actor
+from loyalty.cardnumbers import card_number_is_valid
+from loyalty.errors import (
+    CardNotFound, ConsentRequired, PairingCodeInvalid, ServiceEnded, SignInFailed,
+    TerminalLimitReached, TooManyAttempts,
+)
+from loyalty.models import Card, PairingCode, Terminal
+from loyalty.pos.selectors import SIGN_IN_ACTION, till_staff_with_pin
+from loyalty.pos.throttling import (
+    UNKNOWN_CARDS, WRONG_PAIRING_CODES, WRONG_PASSWORDS, WRONG_PINS, actor_subjects,
+    limit_exceeded_record,
+)
+from loyalty.selectors import card_by_number
+from loyalty.services.audit import audit_record
+from loyalty.services.cardholders import card_register
+from loyalty.services.terminals import terminal_create
+from tenants.models import Merchant
+from tenants.selectors import merchant_current
+
+# Letters and digits that cannot be mistaken for one another: no 0/O, no 1/I/L.
+PAIRING_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+PAIRING_CODE_LENGTH = 8
+PAIRING_CODE_VALIDITY = datetime.timedelta(minutes=15)
+
+CASHIER_GROUP = "Kasse/Cashier"
+# What the till needs and nothing of the back office: look up a card, book, hand out a card.
+CASHIER_PERMISSIONS = ("view_card", "add_booking", "add_cardholder")
+TILL_PERMISSION = "loyalty.add_booking"  # who may sign in at a till at all
+
+LOOKUPS_PAUSED = _("Too many unknown card numbers on this till. Card look-ups are paused: try "
+                   "again in %(minutes)s min.")
+PINS_PAUSED = _("Too many wrong PINs. Sign in with your password, or try the PIN again in "
+                "%(minutes)s min.")
+
+
+def pairing_code_normalise(code: str) -> str:
+    """As the code is typed: any case, with or without the hyphen and spaces it is shown with."""
+    return "".join(char for char in code.upper() if char.isalnum())
+
+
+def pairing_code_hash(code: str) -> str:
+    # Keyed with the secret key: the 40 bits of a code would not resist a search against a
+    # plain hash from a stolen database within the code's 15 minutes.
+    return salted_hmac("loyalty.pos.pairing", pairing_code_normalise(code),
+                       algorithm="sha256").hexdigest()
+
+
+@transaction.atomic
+def pairing_code_create(*, terminal_name: str, actor: Actor) -> tuple[PairingCode, str]:
+    """A one-time code for pairing a new till, returned this once: only its hash is kept."""
+    code = "".join(secrets.choice(PAIRING_CODE_ALPHABET) for _ in range(PAIRING_CODE_LENGTH))
+    pairing_code = PairingCode.objects.create(
+        code_hash=pairing_code_hash(code), terminal_name=terminal_name.strip(),
+        created_by=actor.user, expires_at=timezone.now() + PAIRING_CODE_VALIDITY,
+    )
+    audit_record(actor=actor, action="pairing_code.create", target=pairing_code,
+                 terminal_name=pairing_code.terminal_name)
+    return pairing_code, code
+
+
+def terminal_pair(*, code: str, client_address: str, actor: Actor) -> tuple[Terminal, str]:
+    """Use a pairing code: a new terminal and its token, if the licence has a free seat.
+    Wrong codes are counted per client address; too many pause pairing from there."""
+    subject = f"address:{client_address}"
+    if wait := WRONG_PAIRING_CODES.wait(subject):
+        raise TooManyAttempts(retry_after=wait)
+    try:
+        return _terminal_pair(code=code, client_address=client_address, actor=actor)
+    except PairingCodeInvalid:
+        # Outside the pairing's transaction, so that the record of it is kept.
+        if wait := WRONG_PAIRING_CODES.fail(subject):
+            limit_exceeded_record(limit=WRONG_PAIRING_CODES, actor=actor, address=client_address)
+            raise TooManyAttempts(retry_after=wait) from None
+        raise
+
+
+@transaction.atomic
+def _terminal_pair(*, code: str, client_address: str, actor: Actor) -> tuple[Terminal, str]:
+    # Every pairing of this merchant queues on its row, so that two tills pairing at once cannot
+    # both take the last seat; under the lock the licence is as the operator last wrote it.
+    limit = (Merchant.objects.select_for_update(no_key=True).filter(pk=merchant_current().pk)
+             .values_list("terminal_limit", flat=True).get())
+    now = timezone.now()
+    pairing_code = (PairingCode.objects.select_for_update()
+                    .filter(code_hash=pairing_code_hash(code), used_at__isnull=True,
+                            expires_at__gt=now)
+                    .first())
+    if pairing_code is None:
+        raise PairingCodeInvalid()
+    if Terminal.objects.filter(is_active=True).count() >= limit:
+        raise TerminalLimitReached(limit=limit)
+    terminal, token = terminal_create(name=pairing_code.terminal_name, actor=actor)
+    pairing_code.used_at, pairing_code.terminal = now, terminal
+    pairing_code.save(update_fields=["used_at", "terminal"])
+    audit_record(actor=actor, action="pairing_code.use", target=pairing_code, terminal=terminal.pk,
+                 address=client_address)
+    return terminal, token
+
+
+@transaction.atomic
+def cashier_group() -> Group:
+    """The cashier role, made with its permissions on first use (owners are superusers)."""
+    group, created = Group.objects.get_or_create(name=CASHIER_GROUP)
+    if created:
+        group.permissions.set(Permission.objects.filter(content_type__app_label="loyalty",
+                                                        codename__in=CASHIER_PERMISSIONS))
+        audit_record(actor=Actor.system("setup"), action="group.create", target=group,
+                     permissions=sorted(CASHIER_PERMISSIONS))
+    return group
+
+
+def _signed_in(user, *, terminal: Terminal, method: str):
+    if not user.has_perm(TILL_PERMISSION):
+        raise SignInFailed(_("This account may not use the till. The owner can give it the "
+                             "cashier role."))
+    audit_record(actor=Actor(user=user, terminal=terminal), action=SIGN_IN_ACTION, method=method)
+    return user
+
+
+def till_sign_in_password(*, email: str, password: str, terminal: Terminal):
+    """The staff member with this e-mail and password, signing in at this till."""
+    subject = f"terminal:{terminal.pk}"
+    if wait := WRONG_PASSWORDS.wait(subject):
+        raise TooManyAttempts(retry_after=wait)
+    user = authenticate(None, username=email, password=password)
+    if user is None:
+        if wait := WRONG_PASSWORDS.fail(subject):
+            limit_exceeded_record(limit=WRONG_PASSWORDS, actor=Actor(terminal=terminal))
+            raise TooManyAttempts(retry_after=wait)
+        raise SignInFailed()
+    return _signed_in(user, terminal=terminal, method="password")
+
+
+def till_sign_in_pin(*, user_id: int, pin: str, terminal: Terminal):
+    """The quick switch: a colleague who signed in here before, with their PIN. Wrong PINs are
+    counted per person, across tills, because that is what a guesser would try."""
+    subject = f"user:{user_id}"
+    if wait := WRONG_PINS.wait(subject):
+        raise TooManyAttempts(PINS_PAUSED, retry_after=wait)
+    user = till_staff_with_pin(terminal).filter(pk=user_id).first()
+    if user is None or not check_password(pin, user.pos_pin):
+        if wait := WRONG_PINS.fail(subject):
+            limit_exceeded_record(limit=WRONG_PINS, actor=Actor(terminal=terminal), user=user_id)
+            raise TooManyAttempts(PINS_PAUSED, retry_after=wait)
+        raise SignInFailed(_("This PIN is not right."))
+    return _signed_in(user, terminal=terminal, method="pin")
+
+
+@transaction.atomic
+def pos_pin_set(*, user, pin: str, actor: Actor):
+    """A staff member's PIN for the quick switch, hashed like a password."""
+    user.pos_pin = make_password(pin)
+    user.save(update_fields=["pos_pin"])
+    audit_record(actor=actor, action="user.pos_pin_set", target=user)
+    return user
+
+
+def till_card_lookup(*, number: str, actor: Actor) -> Card:
+    """The card at the till. Unknown numbers are counted per terminal and per user; more than
+    the limit pauses look-ups and is written down (a card number search, not a typo)."""
+    subjects = actor_subjects(actor)
+    if wait := UNKNOWN_CARDS.wait(*subjects):
+        raise TooManyAttempts(LOOKUPS_PAUSED, retry_after=wait)
+    number = number.strip()
+    if not card_number_is_valid(number):
+        # The check digit caught a typo: that reveals nothing about cards and is not counted.
+        raise CardNotFound(_("This is not a valid card number: please check the digits."))
+    try:
+        return card_by_number(number)
+    except CardNotFound:
+        if wait := UNKNOWN_CARDS.fail(*subjects):
+            limit_exceeded_record(limit=UNKNOWN_CARDS, actor=actor)
+            raise TooManyAttempts(LOOKUPS_PAUSED, retry_after=wait) from None
+        raise
+
+
+def till_card_register(*, card_number: str, first_name: str, email: str, consent: bool,
+                       actor: Actor) -> Card:
+    """Hand out a card at the counter: the holder's first name, an e-mail address if they like,
+    and their consent, which is written down with where it was given."""
+    if merchant_current().service_ended:
+        raise ServiceEnded()
+    if not consent:
+        raise ConsentRequired()
+    # Looked up like a scan, so that registering cannot be used to probe for card numbers.
+    card = till_card_lookup(number=card_number, actor=actor)
+    with transaction.atomic():
+        card = card_register(card_number=card.number, actor=actor, first_name=first_name,
+                             email=email)
+        audit_record(actor=actor, action="cardholder.consent", target=card.cardholder,
+                     purpose="terms_and_privacy", source="till")
+    return card
