@@ -71,3 +71,19 @@ class Domain(DomainMixin):
 
     def __str__(self):
         return self.domain
+
+
+class SchemaTemplate(models.Model):
+    """A recording of the template schema (tenants.template) that new merchant schemas replay."""
+
+    schema_name = models.CharField(max_length=63)
+    ddl = models.TextField()
+    # Tables whose rows every merchant schema starts with (migration history, content types, …).
+    tables_with_rows = models.JSONField(default=list)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return f"{self.schema_name} at {self.recorded_at:%Y-%m-%d %H:%M}"

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context, schema_exists
 from tenants.accounts.models import User
 from tenants.encryption import key_ring_create
 from tenants.models import Country, Domain, Merchant
+from tenants.template import schema_create_from_template
 
 SUBDOMAIN_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
 # Hosts we keep for ourselves, and schema names PostgreSQL or django-tenants use.
@@ -55,9 +56,11 @@ def _clone_template_schema(schema_name: str) -> None:
         raise ImproperlyConfigured(
             f"The template schema “{template}” is missing: run `manage.py migrate_schemas`."
         )
-    # Copies tables, sequences and the template's rows (migration history, content types,
+    # Tables, sequences, triggers and the template's rows (migration history, content types,
     # permissions), so the new schema needs no migrations of its own.
-    CloneSchema().clone_schema(template, schema_name, "DATA")
+    if not schema_create_from_template(schema_name):
+        # No recording yet (a database migrated before recordings existed): the slower clone.
+        CloneSchema().clone_schema(template, schema_name, "DATA")
 
 
 @transaction.atomic

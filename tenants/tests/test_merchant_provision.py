@@ -113,3 +113,43 @@ def test_management_command_provisions_and_refuses_a_taken_subdomain(capsys):
     with pytest.raises(CommandError, match="Die Subdomain „hofladen“ ist bereits vergeben"):
         call_command("provision_merchant", "hofladen", name="Again", owner_email="x@example.com")
     assert Merchant.objects.filter(schema_name="hofladen").get().name == "Hofladen"
+
+
+def _triggers_in(schema_name: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND NOT t.tgisinternal",
+            [schema_name],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+def test_a_new_schema_replays_the_recorded_template_with_its_triggers_and_rows():
+    from tenants.models import SchemaTemplate
+
+    recording = SchemaTemplate.objects.get()
+    merchant = merchant_provision(subdomain="replay", name="Replay", owner_email="r@example.com")
+
+    assert "django_migrations" in recording.tables_with_rows
+    assert _triggers_in("replay") == _triggers_in(settings.TENANT_TEMPLATE_SCHEMA) != set()
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT count(*) FROM "replay".django_migrations')
+        migrated = cursor.fetchone()[0]
+        cursor.execute(f'SELECT count(*) FROM "{settings.TENANT_TEMPLATE_SCHEMA}".django_migrations')
+        assert migrated == cursor.fetchone()[0] > 0
+    with schema_context(merchant.schema_name):
+        assert User.objects.get().email == "r@example.com"
+
+
+@pytest.mark.django_db
+def test_without_a_recording_provisioning_falls_back_to_cloning():
+    from tenants.models import SchemaTemplate
+
+    SchemaTemplate.objects.all().delete()
+
+    merchant = merchant_provision(subdomain="fallback", name="Fallback", owner_email="f@example.com")
+
+    assert _tenant_tables() <= _tables_in(merchant.schema_name)
+    assert _triggers_in("fallback") == _triggers_in(settings.TENANT_TEMPLATE_SCHEMA)

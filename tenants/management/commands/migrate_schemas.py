@@ -5,6 +5,8 @@ from django.db import connection
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 from django_tenants.utils import get_public_schema_name, schema_exists
 
+from tenants.template import schema_template_record
+
 
 class Command(MigrateSchemasCommand):
     def handle(self, *args, **options):
@@ -21,6 +23,7 @@ class Command(MigrateSchemasCommand):
         executor = self.executor_for_template()
         executor.run_migrations(tenants=[template])
         connection.set_schema_to_public()
+        schema_template_record()
 
     def executor_for_template(self):
         from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNCTION
