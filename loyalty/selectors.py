@@ -1,5 +1,5 @@
 """Read-side queries over a merchant's cards, balances and bookings."""
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, prefetch_related_objects
 
 from loyalty.errors import CardNotFound
 from loyalty.models import Account, Booking, Card, LedgerEntry
@@ -32,6 +32,13 @@ def card_recent_bookings(card: Card, *, limit: int = 10) -> list[Booking]:
         .prefetch_related(Prefetch("entries", LedgerEntry.objects.select_related("account__program")))
         .order_by("-id")[:limit]
     )
+
+
+def booking_answer(booking: Booking) -> Booking:
+    """The booking a service returned, with its entries loaded for the answer: one query, the
+    same for a new booking and for a repeated request's first one."""
+    prefetch_related_objects([booking], Prefetch("entries", LedgerEntry.objects.select_related("account__program")))
+    return booking
 
 
 def booking_with_entries(booking_id: int) -> Booking:

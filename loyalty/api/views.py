@@ -11,7 +11,7 @@ from loyalty.actors import Actor
 from loyalty.api import serializers as io
 from loyalty.errors import BookingNotFound
 from loyalty.models import Booking, Program, Terminal
-from loyalty.selectors import booking_with_entries, card_by_number, card_recent_bookings
+from loyalty.selectors import booking_answer, booking_with_entries, card_by_number, card_recent_bookings
 from loyalty.services import bookings
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -64,7 +64,7 @@ class BookingView(APIView):
         payload = self.input_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
         booking = self.book(payload.validated_data, idempotency_key=key, actor=request_actor(request))
-        return Response(io.BookingSerializer(booking_with_entries(booking.pk)).data,
+        return Response(io.BookingSerializer(booking_answer(booking)).data,
                         status=status.HTTP_201_CREATED)
 
 

@@ -12,7 +12,7 @@ from loyalty.pos.actions import TILL_ACTIONS
 from loyalty.pos.auth import TillAuthentication
 from loyalty.pos.serializers import RegisterInput, booking_result, card_data
 from loyalty.pos.services import till_card_lookup, till_card_register
-from loyalty.selectors import booking_with_entries, card_by_number
+from loyalty.selectors import booking_answer, card_by_number
 
 
 class HasTillPermissions(permissions.BasePermission):
@@ -75,5 +75,5 @@ class BookingView(TillAPIView):
             raise ValidationError({"Idempotency-Key": [_("Send a unique key of 1 to 100 characters "
                                                          "in the Idempotency-Key header.")]})
         booking = TILL_ACTIONS[action].book(request.data, idempotency_key=key, actor=self.actor())
-        return Response(booking_result(booking_with_entries(booking.pk), user=request.user),
+        return Response(booking_result(booking_answer(booking), user=request.user),
                         status=status.HTTP_201_CREATED)
