@@ -2,7 +2,15 @@
 from django.db.models import Count, Prefetch, prefetch_related_objects
 
 from loyalty.errors import CardNotFound
-from loyalty.models import Account, Booking, Card, LedgerEntry
+from loyalty.models import Account, Booking, Card, LedgerEntry, Terminal
+from loyalty.services.terminals import terminal_token_hash
+
+
+def terminal_by_token(token: str) -> Terminal | None:
+    """The active terminal this token belongs to; a revoked terminal's token finds nothing."""
+    if not token:
+        return None
+    return Terminal.objects.filter(token_hash=terminal_token_hash(token), is_active=True).first()
 
 
 def card_counts_by_status() -> dict[str, int]:

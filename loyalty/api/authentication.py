@@ -1,11 +1,11 @@
 """Terminals authenticate with their own token: `Authorization: Terminal <token>`."""
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from loyalty.models import Terminal
-from loyalty.services.terminals import terminal_token_hash
+from loyalty.selectors import terminal_by_token
+from loyalty.services.terminals import terminal_seen
 
 
 class TerminalUser:
@@ -35,14 +35,10 @@ class TerminalTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("The terminal token is missing or malformed."))
-        token = header[1].decode(errors="replace")
-        terminal = Terminal.objects.filter(token_hash=terminal_token_hash(token), is_active=True).first()
+        terminal = terminal_by_token(header[1].decode(errors="replace"))
         if terminal is None:
             raise exceptions.AuthenticationFailed(_("This terminal token is not valid (any more)."))
-        # At most one write a minute per terminal keeps "last seen" useful without a write per request.
-        now = timezone.now()
-        if terminal.last_seen_at is None or (now - terminal.last_seen_at).total_seconds() > 60:
-            Terminal.objects.filter(pk=terminal.pk).update(last_seen_at=now)
+        terminal_seen(terminal)
         return TerminalUser(terminal), terminal
 
     def authenticate_header(self, request):

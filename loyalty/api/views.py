@@ -47,6 +47,15 @@ class CanAdjust(permissions.BasePermission):
         return request.user.has_perm("loyalty.change_account")
 
 
+def idempotency_key_from(request) -> str:
+    """The client's key for this booking, from the Idempotency-Key header; refused when missing."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 100:
+        raise ValidationError({"Idempotency-Key": [_("Send a unique key of 1 to 100 characters "
+                                                     "in the Idempotency-Key header.")]})
+    return key
+
+
 class BookingView(APIView):
     """A POST that books: the input serializer, then one service with the Idempotency-Key."""
 
@@ -57,10 +66,7 @@ class BookingView(APIView):
         raise NotImplementedError
 
     def post(self, request):
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 100:
-            raise ValidationError({"Idempotency-Key": [_("Send a unique key of 1 to 100 characters "
-                                                         "in the Idempotency-Key header.")]})
+        key = idempotency_key_from(request)
         payload = self.input_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
         booking = self.book(payload.validated_data, idempotency_key=key, actor=request_actor(request))

@@ -1,13 +1,13 @@
 """The till's JSON endpoints under /pos/api/: a paired terminal and a signed-in staff member,
 errors as `{"code", "message"}` in the user's language (the REST API's exception handler)."""
-from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from loyalty.actors import Actor
+from loyalty.api.views import idempotency_key_from
 from loyalty.pos.actions import TILL_ACTIONS
 from loyalty.pos.auth import TillAuthentication
 from loyalty.pos.serializers import RegisterInput, booking_result, card_data
@@ -70,10 +70,7 @@ class BookingView(TillAPIView):
         return action.permissions
 
     def post(self, request, action):
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 100:
-            raise ValidationError({"Idempotency-Key": [_("Send a unique key of 1 to 100 characters "
-                                                         "in the Idempotency-Key header.")]})
+        key = idempotency_key_from(request)
         booking = TILL_ACTIONS[action].book(request.data, idempotency_key=key, actor=self.actor())
         return Response(booking_result(booking_answer(booking), user=request.user),
                         status=status.HTTP_201_CREATED)

@@ -2,21 +2,20 @@
 on it, known by the session.
 
 The staff sign-in is the till's own, not Django's login: a cashier's session then opens the till
-and nothing else, not the back office nor the REST API (where any signed-in user may look up
-cards), and signing out of the till leaves a manager's back-office session in the same browser
-alone."""
+and nothing else (the back office and the REST API also check their own permission), and signing
+out of the till leaves a manager's back-office session in the same browser alone."""
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.middleware.csrf import rotate_token
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated
 
 from loyalty.models import Terminal
-from loyalty.pos.selectors import terminal_by_token
+from loyalty.selectors import terminal_by_token
+from loyalty.services.terminals import terminal_seen
 
 TERMINAL_COOKIE = "stammkunde_terminal"
 # Browsers cap a cookie's life at 400 days; every visit to the till renews it.
@@ -38,7 +37,7 @@ def till_from_request(request) -> Till:
     terminal = terminal_by_token(request.COOKIES.get(TERMINAL_COOKIE, ""))
     user = None
     if terminal is not None:
-        _seen(terminal)
+        terminal_seen(terminal)
         if request.session.get(_TERMINAL) == terminal.pk:
             user = (get_user_model().objects
                     .filter(pk=request.session.get(_USER), is_active=True).first())
@@ -47,13 +46,6 @@ def till_from_request(request) -> Till:
                 user = None
     request._till = Till(terminal, user)
     return request._till
-
-
-def _seen(terminal: Terminal) -> None:
-    # At most one write a minute per terminal, as for the API's terminals.
-    now = timezone.now()
-    if terminal.last_seen_at is None or (now - terminal.last_seen_at).total_seconds() > 60:
-        Terminal.objects.filter(pk=terminal.pk).update(last_seen_at=now)
 
 
 def terminal_cookie_set(request, response, token: str) -> None:

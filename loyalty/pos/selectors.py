@@ -6,18 +6,10 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from loyalty.models import AuditLog, PairingCode, Program, Reward, Terminal
-from loyalty.services.terminals import terminal_token_hash
 
 SIGN_IN_ACTION = "pos.sign_in"
 # Staff offered for the PIN quick switch: who signed in on this till within this time.
 RECENT_STAFF = datetime.timedelta(days=30)
-
-
-def terminal_by_token(token: str) -> Terminal | None:
-    """The active terminal this token belongs to; a revoked terminal's token finds nothing."""
-    if not token:
-        return None
-    return Terminal.objects.filter(token_hash=terminal_token_hash(token), is_active=True).first()
 
 
 def terminals_active() -> QuerySet[Terminal]:

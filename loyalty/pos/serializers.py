@@ -65,7 +65,7 @@ def _actions(program: Program, balance: int) -> list[dict]:
                         {"reward": reward.pk})
                 for reward in program.rewards.all() if reward.points <= balance
             ]
-        elif ((kind == Kind.REDEEM_STAMPS and balance < program.stamps_per_reward)
+        elif ((kind == Kind.REDEEM_STAMPS and not program.behaviour.rewards_available(balance))
               or (kind in (Kind.PAY, Kind.VOUCHER_REDEEM) and balance <= 0)):
             continue
         else:
@@ -118,18 +118,6 @@ def card_data(card: Card, *, user) -> dict:
     }
 
 
-def _reached(program: Program, before: int, after: int) -> list[str]:
-    """Rewards a credit from `before` to `after` has just made reachable."""
-    per_reward = program.stamps_per_reward
-    if program.kind == Program.Kind.STAMPS and after // per_reward > before // per_reward:
-        return [_("Stamp card full: %(reward)s") % {"reward": program.stamp_reward or program.name}]
-    if program.kind == Program.Kind.POINTS:
-        return [_("Reward reached: %(reward)s") % {"reward": reward.name}
-                for reward in program.rewards.filter(is_active=True, points__gt=before,
-                                                     points__lte=after)]
-    return []
-
-
 def booking_result(booking: Booking, *, user) -> dict:
     """For the big display: what the booking changed, the new balances, rewards just reached,
     and the card as it is now."""
@@ -140,7 +128,8 @@ def booking_result(booking: Booking, *, user) -> dict:
         balances.append({"program": program.name,
                          "balance_text": balance_text(program, entry.balance_after)})
         if entry.amount > 0:
-            reached += _reached(program, entry.balance_after - entry.amount, entry.balance_after)
+            reached += program.behaviour.rewards_reached(before=entry.balance_after - entry.amount,
+                                                         after=entry.balance_after)
     return {
         "booking": booking.pk,
         "kind": booking.get_kind_display(),

@@ -19,3 +19,7 @@ class ProgramBehaviour:
 
     def check_credit(self, *, balance: int, amount: int) -> None:
         """Raise a BookingError when a credit of `amount` is not allowed on this balance."""
+
+    def rewards_reached(self, *, before: int, after: int) -> list[str]:
+        """What a credit from `before` to `after` has just made redeemable, for the cashier."""
+        return []

@@ -3,6 +3,7 @@ import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.utils.translation import gettext as _
 
 from loyalty.programs.base import ProgramBehaviour
 
@@ -23,6 +24,10 @@ class PointsBehaviour(ProgramBehaviour):
         )
         exact = Decimal(purchase_amount_cents) / 100 * self.program.points_per_euro * multiplier
         return int(exact.quantize(Decimal(1), rounding=_ROUNDING[self.program.rounding]))
+
+    def rewards_reached(self, *, before: int, after: int) -> list[str]:
+        return [_("Reward reached: %(reward)s") % {"reward": reward.name}
+                for reward in self.program.rewards.filter(is_active=True, points__gt=before, points__lte=after)]
 
     def credit_expires_on(self, booked_on: datetime.date) -> datetime.date | None:
         program = self.program

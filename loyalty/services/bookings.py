@@ -32,7 +32,7 @@ def card_for_booking(card_number: str) -> Card:
 
 def program_for_booking(program: Program | int, kind: str) -> Program:
     if not isinstance(program, Program):
-        program = Program.objects.filter(pk=program).prefetch_related("bonus_actions").first()
+        program = Program.objects.filter(pk=program).first()
         if program is None:
             raise ProgramNotFound()
     if not program.is_active or not program.behaviour.allows(kind):

@@ -3,6 +3,7 @@ import hashlib
 import secrets
 
 from django.db import transaction
+from django.utils import timezone
 
 from loyalty.actors import Actor
 from loyalty.models import Terminal
@@ -20,6 +21,14 @@ def terminal_create(*, name: str, actor: Actor) -> tuple[Terminal, str]:
     terminal = Terminal.objects.create(name=name, token_hash=terminal_token_hash(token))
     audit_record(actor=actor, action="terminal.create", target=terminal, name=name)
     return terminal, token
+
+
+def terminal_seen(terminal: Terminal) -> None:
+    """Note that the terminal is in use: at most one write a minute, not one per request."""
+    now = timezone.now()
+    if terminal.last_seen_at is None or (now - terminal.last_seen_at).total_seconds() > 60:
+        Terminal.objects.filter(pk=terminal.pk).update(last_seen_at=now)
+        terminal.last_seen_at = now
 
 
 @transaction.atomic
