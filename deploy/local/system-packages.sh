@@ -8,7 +8,7 @@ set -euo pipefail
 missing=()
 command -v msgfmt >/dev/null || missing+=(gettext)
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
-ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 
