@@ -1,19 +1,19 @@
-"""POS bookings over HTTP on loopback: 16 terminals booking at once against gunicorn, reported as
-bookings per second with p50/p99 latency, next to pgbench's TPC-B figure on the same PostgreSQL.
+"""POS bookings over HTTP on loopback against gunicorn, driven by wrk (a load generator in C that
+takes little of the server's CPU): bookings per second with p50/p99 latency for 16 and 64
+terminals spread over many cards and for 16 terminals on one hot card, next to pgbench's TPC-B
+figure on the same PostgreSQL in the same run.
 
 Run: `make bench-bookings` (or with DATABASE_URL / REDIS_URL set: `python bench/bookings.py`).
-Options: --clients 16 --seconds 20 --workers 4"""
+Options: --seconds 15 --workers 3 --worker-class sync --threads 1 --only 16"""
 import argparse
-import http.client
 import json
 import os
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -39,6 +39,47 @@ from loyalty.services.terminals import terminal_create  # noqa: E402
 from tenants.models import Merchant  # noqa: E402
 from tenants.services import merchant_provision  # noqa: E402
 
+CARDS = 1_000
+# Each request: a card of the scenario's list, a purchase amount, and a fresh Idempotency-Key, as a
+# till makes one per booking. wrk runs this in each of its threads.
+WRK_SCRIPT = """
+local cards = {%(cards)s}
+local counter = 0
+local thread_id = 0
+local statuses = {}
+
+function setup(thread)
+  thread:set("thread_id", %(seed)d + math.random(1, 1000000))
+end
+
+function init(args)
+  math.randomseed(thread_id + os.time())
+end
+
+function request()
+  counter = counter + 1
+  local key = string.format("%%08x-%%08x-%%08x", thread_id, counter, math.random(0, 0x7fffffff))
+  local card = cards[math.random(1, #cards)]
+  local body = string.format(
+    '{"card_number": "%%s", "program": %(program)d, "purchase_amount_cents": %%d}',
+    card, 100 + counter %% 5000)
+  return wrk.format("POST", "/api/bookings/earn/", {
+    ["Host"] = "%(host)s",
+    ["Authorization"] = "Terminal %(token)s",
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = key,
+  }, body)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %%d %%d %%f %%f %%f %%d %%d\\n",
+    summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout))
+end
+"""
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -46,24 +87,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(clients: int) -> tuple[Merchant, str, int, list[str]]:
+def prepare() -> tuple[Merchant, str, int, list[str]]:
     call_command("migrate_schemas", "--noinput", verbosity=0)
     subdomain = f"bench-{uuid.uuid4().hex[:8]}"
     merchant = merchant_provision(subdomain=subdomain, name="Benchmark", owner_email=f"o@{subdomain}.example")
     with schema_context(merchant.schema_name):
         program = Program.objects.create(kind="points", name="Punkte")
-        cards = cards_create_range(first_serial=1, count=clients * 10, actor=Actor.system("bench"),
+        cards = cards_create_range(first_serial=1, count=CARDS, actor=Actor.system("bench"),
                                    status=Card.Status.ACTIVE)
         _, token = terminal_create(name="Bench", actor=Actor.system("bench"))
     return merchant, token, program.pk, [card.number for card in cards]
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, worker_class: str = "sync", threads: int = 1) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "false",
            "DATABASE_CONN_MAX_AGE": "600", "DJANGO_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", str(workers),
+               "--worker-class", worker_class, "--threads", str(threads),
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "2048"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -74,49 +116,49 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def terminal_loop(port, host, token, program, cards, deadline, latencies, failures):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Host": host, "Authorization": f"Terminal {token}", "Content-Type": "application/json"}
-    index = 0
-    while time.perf_counter() < deadline:
-        body = json.dumps({"card": cards[index % len(cards)], "program": program,
-                           "purchase_amount_cents": 1_000 + index})
-        started = time.perf_counter()
-        connection.request("POST", "/api/bookings/earn/", body,
-                           {**headers, "Idempotency-Key": str(uuid.uuid4())})
-        response = connection.getresponse()
-        response.read()
-        elapsed = time.perf_counter() - started
-        if response.status == 201:
-            latencies.append(elapsed)
-        else:
-            failures.append(response.status)
-        index += 1
-    connection.close()
-
-
-def run_load(port, host, token, program, cards, clients, seconds) -> tuple[list[float], list[int], float]:
-    latencies, failures = [], []
-    # A short warm-up so that every gunicorn worker has its connection and imports ready.
-    warm = time.perf_counter() + 2
-    threads = [threading.Thread(target=terminal_loop, args=(port, host, token, program, cards[i::clients],
-                                                            warm, [], [])) for i in range(clients)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    deadline = time.perf_counter() + seconds
+def wrk(port: int, script: Path, connections: int, seconds: int) -> dict:
+    """One wrk run; its figures and the share of the machine's CPU that wrk itself used."""
+    threads = min(2, connections)
+    before = os.times()
     started = time.perf_counter()
-    threads = [threading.Thread(target=terminal_loop, args=(port, host, token, program, cards[i::clients],
-                                                            deadline, latencies, failures))
-               for i in range(clients)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return latencies, failures, time.perf_counter() - started
+    result = subprocess.run(
+        ["wrk", "--threads", str(threads), "--connections", str(connections), "--duration", f"{seconds}s",
+         "--timeout", "10s", "--script", str(script), f"http://127.0.0.1:{port}/"],
+        capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - started
+    after = os.times()
+    client_cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    match = re.search(r"^RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+) (\d+)$", result.stdout, re.M)
+    if not match:
+        raise SystemExit(f"wrk gave no result:\n{result.stdout}\n{result.stderr}")
+    requests, duration_us, p50, p99, worst, bad_status, socket_errors = match.groups()
+    return {
+        "requests": int(requests), "seconds": int(duration_us) / 1e6, "p50": float(p50),
+        "p99": float(p99), "max": float(worst), "failures": int(bad_status) + int(socket_errors),
+        "client_cpu_share": client_cpu / (wall * (os.cpu_count() or 1)),
+    }
 
 
-def pgbench_tps(clients: int, seconds: int) -> str:
+def scenario(port, merchant, token, program, cards, *, connections, seconds, label) -> dict:
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(WRK_SCRIPT % {
+        "cards": ", ".join(json.dumps(number) for number in cards), "seed": connections,
+        "program": program, "host": merchant.primary_host, "token": token,
+    })
+    try:
+        wrk(port, script, connections, 2)  # warm-up: every worker connected, code paths loaded
+        figures = wrk(port, script, connections, seconds)
+    finally:
+        script.unlink()
+    figures["label"] = label
+    figures["rate"] = (figures["requests"] - figures["failures"]) / figures["seconds"]
+    return figures
+
+
+def pgbench_tps(clients: int, seconds: int) -> float | None:
     pgbench = shutil.which("pgbench") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None)
     if not pgbench:
-        return "pgbench not found"
+        return None
     url = urlparse(os.environ["DATABASE_URL"])
     base = [str(pgbench), "-h", url.hostname, "-p", str(url.port or 5432), "-U", url.username or "postgres"]
     psql = Path(pgbench).with_name("psql")
@@ -129,33 +171,51 @@ def pgbench_tps(clients: int, seconds: int) -> str:
     subprocess.run([str(psql), *base[1:], "-d", url.path.lstrip("/"), "-qc",
                     "DROP DATABASE bench_pgbench"], capture_output=True)
     match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout)
-    return f"{float(match.group(1)):.0f} TPC-B transactions/s" if match else result.stdout
+    return float(match.group(1)) if match else None
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", choices=["16", "64", "hot"], action="append",
+                        help="run only these scenarios (default: all three)")
     args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk).")
 
-    merchant, token, program, cards = prepare(args.clients)
+    merchant, token, program, cards = prepare()
     port = free_port()
-    server = start_server(port, args.workers)
+    server = start_server(port, args.workers, args.worker_class, args.threads)
+    scenarios = {
+        "16": dict(connections=16, cards=cards, label="16 terminals, 1,000 cards"),
+        "64": dict(connections=64, cards=cards, label="64 terminals, 1,000 cards"),
+        "hot": dict(connections=16, cards=cards[:1], label="16 terminals, one hot card"),
+    }
+    results = []
     try:
-        latencies, failures, elapsed = run_load(port, merchant.primary_host, token, program, cards,
-                                                args.clients, args.seconds)
+        for name in args.only or scenarios:
+            spec = scenarios[name]
+            results.append(scenario(port, merchant, token, program, spec["cards"],
+                                    connections=spec["connections"], seconds=args.seconds,
+                                    label=spec["label"]))
     finally:
         server.terminate()
         server.wait(timeout=30)
         merchant.delete(force_drop=True)
-    latencies.sort()
-    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
-    print(f"bookings: {len(latencies)} in {elapsed:.1f} s = {len(latencies) / elapsed:.0f}/s with "
-          f"{args.clients} terminals, {args.workers} gunicorn workers; failures: {len(failures)}")
-    print(f"latency:  p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
-    print(f"pgbench:  {pgbench_tps(args.clients, args.seconds)} (TPC-B, scale 10, {args.clients} clients, "
-          f"same server)")
+    tps = pgbench_tps(16, args.seconds)
+
+    print(f"gunicorn: {args.workers} {args.worker_class} workers × {args.threads} threads on "
+          f"{os.cpu_count()} cores; wrk {args.seconds} s per scenario")
+    for figures in results:
+        share = f", {figures['rate'] / tps:.0%} of pgbench" if tps else ""
+        print(f"{figures['label']:<28} {figures['rate']:7.0f} bookings/s{share}; p50 "
+              f"{figures['p50']:5.1f} ms, p99 {figures['p99']:5.1f} ms, max {figures['max']:6.1f} ms; "
+              f"failures {figures['failures']}; wrk used {figures['client_cpu_share']:.0%} of the CPU")
+    print(f"pgbench TPC-B (scale 10, 16 clients, same server): "
+          f"{f'{tps:.0f} transactions/s' if tps else 'not available'}")
     print(f"database: {settings.DATABASES['default']['HOST']}:{settings.DATABASES['default']['PORT']}")
 
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from billing.models import Invoice
 from billing.services import stripe_event_receive
 from billing.stripe_gateway import WebhookSignatureInvalid
-from hq.views import OperatorRequiredMixin
+from hq.access import OperatorRequiredMixin
 
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature on the body authenticates it.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from hq.models import CompanyProfile, Contract, ContractReminder, TerminalLicense
 from tenants.models import ContractStatus, Merchant
+from tenants.routing import merchants_changed
 
 REMINDER_DAYS_BEFORE_DEADLINE = (30, 7)
 
@@ -40,6 +41,7 @@ def merchant_status_sync(*, merchant: Merchant, today: datetime.date | None = No
         "notice_deadline": contract.notice_deadline(today) if contract else None,
     }
     Merchant.objects.filter(pk=merchant.pk).update(**fields)
+    merchants_changed()
     merchant.refresh_from_db(fields=list(fields))
     return merchant
 

@@ -3,7 +3,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.generic import DetailView, FormView, ListView
 
 from billing.selectors import invoices_for_merchant
 from hq import forms as hq_forms
+from hq.access import VERIFIED, OperatorRequiredMixin
 from hq.onboarding import merchant_onboard
 from hq.printing.selectors import print_orders_for_merchant, reorder_suggestion
 from hq.services import contract_notice_give, terminal_license_change
@@ -24,7 +24,6 @@ from tenants.selectors import merchant_list
 
 PENDING_USER = "two_factor_pending_user"
 ENROLMENT_SECRET = "two_factor_enrolment_secret"
-VERIFIED = "two_factor_verified"
 
 
 class OperatorLoginView(auth_views.LoginView):
@@ -77,13 +76,6 @@ class TwoFactorView(FormView):
         self.request.session[VERIFIED] = True
         next_url = self.request.GET.get("next", "")
         return redirect(next_url if next_url.startswith("/") and not next_url.startswith("//") else "home")
-
-
-class OperatorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
-    """Only the operator's staff, signed in with both factors."""
-
-    def test_func(self):
-        return self.request.user.is_staff and self.request.session.get(VERIFIED) is True
 
 
 class MerchantListView(OperatorRequiredMixin, ListView):

@@ -20,7 +20,7 @@ def luhn_check_digit(payload: str) -> str:
 def card_number_is_valid(number: str) -> bool:
     return (
         len(number) == CARD_NUMBER_LENGTH
-        and number.isdigit()
+        and number.isascii() and number.isdigit()
         and luhn_check_digit(number[:-1]) == number[-1]
     )
 

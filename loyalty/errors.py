@@ -34,6 +34,11 @@ class CardNotActive(LoyaltyError):
     message = _("This card cannot be booked on: it is %(status)s.")
 
 
+class CardReplaced(LoyaltyError):
+    code = "card_replaced"
+    message = _("This card has been replaced by card %(successor)s: please book on the new card.")
+
+
 class ProgramNotFound(LoyaltyError):
     code, status = "program_not_found", 404
     message = _("There is no such program.")
@@ -46,7 +51,17 @@ class WrongProgram(LoyaltyError):
 
 class InvalidAmount(LoyaltyError):
     code, status = "invalid_amount", 422
-    message = _("The amount must be a whole number from 1 to %(maximum)s.")
+    message = _("This is not an amount: please enter a number such as 12,50.")
+
+
+class AmountNotPositive(LoyaltyError):
+    code, status = "amount_not_positive", 422
+    message = _("The amount must be more than zero.")
+
+
+class AmountTooLarge(LoyaltyError):
+    code, status = "amount_too_large", 422
+    message = _("The amount may be at most %(maximum)s.")
 
 
 class InsufficientBalance(LoyaltyError):
@@ -56,17 +71,22 @@ class InsufficientBalance(LoyaltyError):
 
 class BalanceCapExceeded(LoyaltyError):
     code = "balance_cap_exceeded"
-    message = _("The balance may not exceed %(limit)s cents (it is %(balance)s).")
+    message = _("The balance may not exceed %(limit)s (it is %(balance)s).")
 
 
 class TopUpTooLarge(LoyaltyError):
     code, status = "top_up_too_large", 422
-    message = _("A single top-up may not exceed %(limit)s cents.")
+    message = _("A single top-up may not exceed %(limit)s.")
 
 
 class PartialRedemptionNotAllowed(LoyaltyError):
     code, status = "partial_redemption_not_allowed", 422
-    message = _("This voucher can only be redeemed in full (%(balance)s cents).")
+    message = _("This voucher can only be redeemed in full (%(balance)s).")
+
+
+class StampCardNotFull(LoyaltyError):
+    code = "stamp_card_not_full"
+    message = _("The stamp card is not full yet: %(stamps)s of %(per_reward)s stamps.")
 
 
 class RewardNotFound(LoyaltyError):
@@ -101,7 +121,13 @@ class NotReturnable(LoyaltyError):
 
 class ReturnExceedsSale(LoyaltyError):
     code, status = "return_exceeds_sale", 422
-    message = _("The return exceeds what is left of the sale: at most %(left)s cents.")
+    message = _("The return exceeds what is left of the sale: at most %(left)s.")
+
+
+class ReturnCannotTakeBack(LoyaltyError):
+    code = "cannot_take_back"
+    message = _("This cannot be taken back: %(requested)s would be needed, only %(available)s "
+                "are left on the card.")
 
 
 class CardNotReplaceable(LoyaltyError):

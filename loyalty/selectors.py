@@ -1,8 +1,14 @@
 """Read-side queries over a merchant's cards, balances and bookings."""
-from django.db.models import Count, Prefetch, prefetch_related_objects
+import datetime
 
-from loyalty.errors import CardNotFound
-from loyalty.models import Account, Booking, Card, LedgerEntry, Terminal
+from django.db.models import (
+    Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value, prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from loyalty.models import Account, Booking, Card, LedgerEntry, Lot, Terminal
+from loyalty.programs.base import AccountState
 from loyalty.services.terminals import terminal_token_hash
 
 
@@ -20,31 +26,59 @@ def card_counts_by_status() -> dict[str, int]:
     return counts
 
 
-def card_by_number(number: str) -> Card:
-    """A card with its holder and accounts (and their programs) loaded."""
-    card = (
-        Card.objects.select_related("cardholder")
-        .prefetch_related(Prefetch("accounts", Account.objects.select_related("program").order_by("program_id")))
-        .filter(number=str(number).strip())
-        .first()
-    )
-    if card is None:
-        raise CardNotFound()
-    return card
+def blank_card_count() -> int:
+    """Cards printed but not handed out yet: the stock a reorder is measured against."""
+    return Card.objects.filter(status=Card.Status.UNISSUED).count()
+
+
+def highest_card_serial() -> int | None:
+    """The serial of the highest card number the merchant has, if any."""
+    # Card numbers are the zero-padded serial plus a check digit, so the highest sorts last.
+    number = Card.objects.order_by("-number").values_list("number", flat=True).first()
+    return int(number[:-1]) if number else None
+
+
+def cards_in_number_range(first_number: str, last_number: str) -> list[Card]:
+    """The cards from one number to another, in number order (the order of their serials)."""
+    return list(Card.objects.filter(number__gte=first_number, number__lte=last_number).order_by("number"))
+
+
+def cards_with_accounts(*, today: datetime.date | None = None) -> QuerySet[Card]:
+    """Cards with their holder and accounts, each account annotated with `expired`: what of its
+    balance has expired but is not booked away yet (see account_state)."""
+    today = today or timezone.localdate()
+    expired = (Lot.objects.filter(account=OuterRef("pk"), remaining__gt=0, expires_on__lt=today)
+               .values("account").annotate(total=Sum("remaining")).values("total"))
+    accounts = (Account.objects.select_related("program")
+                .annotate(expired=Coalesce(Subquery(expired), Value(0)))
+                .order_by("program_id"))
+    return Card.objects.select_related("cardholder").prefetch_related(Prefetch("accounts", accounts))
+
+
+def account_state(account: Account | None) -> AccountState:
+    """An account of cards_with_accounts() as the rules see it; None: no account yet."""
+    if account is None:
+        return AccountState()
+    return AccountState(balance=account.balance, available=account.balance - account.expired,
+                        claim=account.claim)
 
 
 def card_recent_bookings(card: Card, *, limit: int = 10) -> list[Booking]:
+    """The card's last bookings, newest first, with their entries and whether each has been
+    reversed or (partly) returned."""
     return list(
         Booking.objects.filter(card=card)
         .select_related("program")
+        .annotate(reversed_=Exists(Booking.objects.filter(reverses=OuterRef("pk"))),
+                  returned=Exists(Booking.objects.filter(returned_sale=OuterRef("pk"))))
         .prefetch_related(Prefetch("entries", LedgerEntry.objects.select_related("account__program")))
         .order_by("-id")[:limit]
     )
 
 
 def booking_answer(booking: Booking) -> Booking:
-    """The booking a service returned, with its entries loaded for the answer: one query, the
-    same for a new booking and for a repeated request's first one."""
+    """The booking a service returned, with its entries for the answer: a new booking has them
+    already (as written); a repeated request's first booking loads them in one query."""
     prefetch_related_objects([booking], Prefetch("entries", LedgerEntry.objects.select_related("account__program")))
     return booking
 

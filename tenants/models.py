@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from tenants.routing import merchants_changed
+
 
 class Country(models.TextChoices):
     GERMANY = "DE", _("Germany")
@@ -17,7 +19,10 @@ class ContractStatus(models.TextChoices):
 
 
 class Merchant(TenantMixin):
-    """A merchant and its schema. The public schema's row stands for the operator itself."""
+    """A merchant and its schema. The public schema's row stands for the operator itself.
+
+    Each process keeps the rows it routes requests to (tenants.routing); save() and delete() tell
+    it. After a queryset's update(), call tenants.routing.merchants_changed()."""
 
     name = models.CharField(_("name"), max_length=200)
     country = models.CharField(_("country"), max_length=2, choices=Country, default=Country.GERMANY)
@@ -51,6 +56,15 @@ class Merchant(TenantMixin):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        merchants_changed()  # every process reads the row anew (tenants.routing)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        merchants_changed()
+        return result
+
     @property
     def service_ended(self) -> bool:
         """After the contract's end the till and the portal stop; the owner may still export."""
@@ -71,6 +85,15 @@ class Domain(DomainMixin):
 
     def __str__(self):
         return self.domain
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        merchants_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        merchants_changed()
+        return result
 
 
 class SchemaTemplate(models.Model):

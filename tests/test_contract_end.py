@@ -37,7 +37,7 @@ def test_ended_contract_refuses_bookings_but_the_owner_can_still_export(alice, b
     _end_contract(alice)
     api = host_client(alice)
 
-    refused = api.post("/api/bookings/top-up/", json.dumps({"card": card.number, "program": prepaid.pk,
+    refused = api.post("/api/bookings/top-up/", json.dumps({"card_number": card.number, "program": prepaid.pk,
                                                             "amount_cents": 100}),
                        content_type="application/json",
                        headers={"Authorization": f"Terminal {token}", "Idempotency-Key": "after",

@@ -88,7 +88,7 @@ TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -122,8 +122,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": {
         **env.db_url_config(_required_url("DATABASE_URL")),
-        # django-tenants sets the search_path per request on this backend.
-        "ENGINE": "django_tenants.postgresql_backend",
+        # django-tenants' backend (it sets the search_path per merchant), which keeps the
+        # search_path when a request stays on the connection's schema.
+        "ENGINE": "tenants.postgresql_backend",
         "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60),
         "CONN_HEALTH_CHECKS": True,
     }
@@ -139,7 +140,13 @@ CACHES = {
         # Every key carries the schema name, so one merchant never reads another's entry.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-    }
+    },
+    # Keys that belong to no merchant: which merchant a host leads to (tenants.routing).
+    "shared": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "shared",
+    },
 }
 
 # --- Accounts, sessions, cookies -----------------------------------------------------------------
@@ -162,7 +169,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Sessions live in each merchant's own schema, and both cookies are host-only (no Domain
 # attribute): a cookie set on one merchant's host is never sent to, nor valid on, another's.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Read from the cache and written through to the merchant's schema: a request of a signed-in
+# person asks the database nothing for its session. Cache keys carry the schema name.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

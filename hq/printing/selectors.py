@@ -11,8 +11,8 @@ from django_tenants.utils import tenant_context
 from hq.models import PrintOrder
 from hq.printing.workdays import add_working_days
 from loyalty.cardnumbers import card_number_from_serial
-from loyalty.models import Card
-from loyalty.selectors import card_counts_by_status
+from loyalty.selectors import blank_card_count as merchant_blank_card_count
+from loyalty.selectors import cards_in_number_range, highest_card_serial
 from tenants.models import Merchant
 
 REORDER_MINIMUM_STOCK = 50
@@ -38,25 +38,22 @@ def next_free_serial(*, merchant: Merchant) -> int:
     that print_order_submit holds."""
     allocated_end = PrintOrder.objects.filter(merchant=merchant).aggregate(end=Max("serials__endswith"))["end"]
     with tenant_context(merchant):
-        highest_number = Card.objects.order_by("-number").values_list("number", flat=True).first()
-    # Card numbers are the zero-padded serial plus a check digit, so the highest sorts last.
-    after_cards = int(highest_number[:-1]) + 1 if highest_number else 1
-    return max(allocated_end or 1, after_cards)
+        highest = highest_card_serial()
+    return max(allocated_end or 1, highest + 1 if highest else 1)
 
 
-def print_order_cards(*, order: PrintOrder, first_serial: int, last_serial: int) -> list[Card]:
+def print_order_cards(*, order: PrintOrder, first_serial: int, last_serial: int) -> list:
     """The order's cards with serials first..last, read from the merchant's schema, in number order."""
     if order.serials is None or not order.first_serial <= first_serial <= last_serial <= order.last_serial:
         raise ValueError("Those serials are not the order's.")
-    # Numbers are the zero-padded serial and a check digit: their order is the serials' order.
     with tenant_context(order.merchant):
-        return list(Card.objects.filter(number__gte=card_number_from_serial(first_serial),
-                                        number__lte=card_number_from_serial(last_serial)).order_by("number"))
+        return cards_in_number_range(card_number_from_serial(first_serial),
+                                     card_number_from_serial(last_serial))
 
 
 def blank_card_count(*, merchant: Merchant) -> int:
     with tenant_context(merchant):
-        return card_counts_by_status()[Card.Status.UNISSUED]
+        return merchant_blank_card_count()
 
 
 def reorder_suggestion(*, merchant: Merchant) -> dict | None:

@@ -5,7 +5,7 @@ from django.views import View
 
 from hq.models import PrintOrder
 from hq.printing.pdf import print_order_pdf
-from hq.views import OperatorRequiredMixin
+from hq.access import OperatorRequiredMixin
 
 
 class PrintOrderPdfView(OperatorRequiredMixin, View):

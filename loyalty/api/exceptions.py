@@ -20,16 +20,34 @@ _CODES = {
 }
 
 
+# Input refusals whose own message says what to fix better than the general one.
+_OWN_MESSAGES = {"invalid_amount", "amount_not_positive", "amount_too_large"}
+
+
+def _first_error(detail):
+    if isinstance(detail, dict):
+        detail = next(iter(detail.values()), None)
+    if isinstance(detail, list):
+        detail = detail[0] if detail else None
+    return _first_error(detail) if isinstance(detail, (dict, list)) else detail
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, LoyaltyError):
-        return Response({"code": exc.code, "message": str(exc)}, status=exc.status)
+        response = Response({"code": exc.code, "message": str(exc)}, status=exc.status)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, exceptions.ValidationError):
+        first = _first_error(exc.detail)
+        own = getattr(first, "code", None) in _OWN_MESSAGES
         return Response(
-            {"code": "invalid_input", "message": _("Some fields are missing or invalid."),
+            {"code": "invalid_input",
+             "message": str(first) if own else _("Some fields are missing or invalid."),
              "fields": exc.detail},
             status=status.HTTP_400_BAD_REQUEST,
         )

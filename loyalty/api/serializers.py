@@ -1,72 +1,7 @@
-"""What the API reads and writes. Input serializers check shapes; the services check the rules."""
-from django.utils.translation import gettext_lazy as _
+"""What the API answers with. The bookings' inputs are the registry's (loyalty.operations)."""
 from rest_framework import serializers
 
 from loyalty.models import Booking, Card, LedgerEntry, Program, Reward
-from loyalty.services.ledger import MAX_AMOUNT
-
-
-def _cents(help_text, required=True):
-    return serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, required=required, help_text=help_text)
-
-
-class CardField(serializers.CharField):
-    def __init__(self, **kwargs):
-        super().__init__(max_length=32, help_text=_("The card number as printed or scanned."), **kwargs)
-
-
-class EarnInput(serializers.Serializer):
-    card = CardField()
-    program = serializers.IntegerField(min_value=1)
-    purchase_amount_cents = _cents(_("The purchase amount in cents."))
-    receipt_number = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
-
-
-class RedeemRewardInput(serializers.Serializer):
-    card = CardField()
-    reward = serializers.IntegerField(min_value=1)
-
-
-class AmountInput(serializers.Serializer):
-    card = CardField()
-    program = serializers.IntegerField(min_value=1)
-    amount_cents = _cents(_("The amount in cents."))
-    receipt_number = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
-
-
-class VoucherIssueInput(AmountInput):
-    amount_cents = _cents(_("The voucher's value in cents; empty: the program's usual value."), required=False)
-
-
-class StampInput(serializers.Serializer):
-    card = CardField()
-    program = serializers.IntegerField(min_value=1)
-    stamps = serializers.IntegerField(min_value=1, max_value=100, default=1)
-    receipt_number = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
-
-
-class ProgramInput(serializers.Serializer):
-    card = CardField()
-    program = serializers.IntegerField(min_value=1)
-
-
-class ReturnInput(serializers.Serializer):
-    sale = serializers.IntegerField(min_value=1, help_text=_("The purchase booking being returned."))
-    return_amount_cents = _cents(_("The returned part of the purchase, in cents."))
-    receipt_number = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
-
-
-class ReverseInput(serializers.Serializer):
-    booking = serializers.IntegerField(min_value=1)
-    reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
-
-
-class AdjustInput(serializers.Serializer):
-    card = CardField()
-    program = serializers.IntegerField(min_value=1)
-    amount = serializers.IntegerField(min_value=-MAX_AMOUNT, max_value=MAX_AMOUNT,
-                                      help_text=_("Positive to add, negative to take away."))
-    reason = serializers.CharField(max_length=300)
 
 
 class EntrySerializer(serializers.ModelSerializer):
@@ -75,7 +10,7 @@ class EntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LedgerEntry
-        fields = ["program", "program_name", "amount", "balance_after"]
+        fields = ["program", "program_name", "amount", "balance_after", "claim_change"]
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -93,6 +28,8 @@ class AccountSerializer(serializers.Serializer):
     program_name = serializers.CharField(source="program.name")
     kind = serializers.CharField(source="program.kind")
     balance = serializers.IntegerField()
+    claim = serializers.IntegerField(help_text="Taken back by a return after it was spent: paid off "
+                                               "by the account's next credits.")
 
 
 class CardSerializer(serializers.ModelSerializer):

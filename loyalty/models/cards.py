@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.cardnumbers import card_number_is_valid
+from loyalty.errors import CardNotActive, CardReplaced
 from tenants.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 
 
@@ -86,6 +87,19 @@ class Card(models.Model):
 
     def __str__(self):
         return self.number
+
+    def booking_refusal(self):
+        """Why nothing can be booked on this card now, or None: the one rule of a card's state."""
+        if self.status == self.Status.ACTIVE:
+            return None
+        if self.status == self.Status.REPLACED and self.replaced_by_id is not None:
+            successor = Card.objects.filter(pk=self.replaced_by_id).values_list("number", flat=True).first()
+            return CardReplaced(successor=successor)
+        return CardNotActive(status=self.get_status_display())
+
+    def check_bookable(self) -> None:
+        if refusal := self.booking_refusal():
+            raise refusal
 
 
 class Terminal(models.Model):

@@ -5,6 +5,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+# A second request with a key already taken fails on this constraint (loyalty.services.ledger).
+IDEMPOTENCY_KEY_CONSTRAINT = "booking_idempotency_key_unique_in_scope"
+
 
 class Account(models.Model):
     """One card's balance in one program: points, cents, stamps or voucher cents."""
@@ -13,6 +16,10 @@ class Account(models.Model):
     program = models.ForeignKey("loyalty.Program", on_delete=models.PROTECT, related_name="accounts")
     # Cached sum of the account's entries, changed in the same transaction as each entry.
     balance = models.BigIntegerField(_("balance"), default=0)
+    # What a return or reversal could not take back because it had been spent already (an open
+    # claim): the account's next credits pay it off before anything lands on the balance.
+    # Cached sum of the entries' claim changes.
+    claim = models.BigIntegerField(_("open claim"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -21,6 +28,7 @@ class Account(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["card", "program"], name="account_one_per_card_and_program"),
             models.CheckConstraint(condition=Q(balance__gte=0), name="account_balance_not_negative"),
+            models.CheckConstraint(condition=Q(claim__gte=0), name="account_claim_not_negative"),
         ]
 
     def __str__(self):
@@ -57,7 +65,10 @@ class Lot(models.Model):
 
 class Booking(models.Model):
     """One operation at the till, through the API or by the system; its entries change balances.
-    Append-only: a correction is a new booking that reverses this one."""
+    Append-only: a correction is a new booking that reverses this one.
+
+    The row is its own record of who booked it (staff user, terminal, or the system's label) and
+    when; corrections (reversals, adjustments) are written to the audit log as well."""
 
     class Kind(models.TextChoices):
         EARN = "earn", _("purchase")
@@ -76,8 +87,11 @@ class Booking(models.Model):
         CARD_REPLACEMENT = "card_replacement", _("card replaced")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
-    # The client's key for this request: a repeated request books nothing new.
-    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    # Whose key it is: "terminal:<id>" or "user:<id>" for a client's keys, "system" for the
+    # system's own (expiry, bonuses), so that no client can take a key the system needs.
+    idempotency_scope = models.CharField(max_length=40)
+    # The key for this request within its scope: a repeated request books nothing new.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100)
     # SHA-256 of the request's parameters: the same key with other parameters is refused.
     request_fingerprint = models.CharField(max_length=64)
     card = models.ForeignKey("loyalty.Card", on_delete=models.PROTECT, related_name="bookings")
@@ -92,6 +106,8 @@ class Booking(models.Model):
     staff_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Who booked it when no person or terminal did: "system:nightly", …
+    actor_label = models.CharField(_("booked by"), max_length=100, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     reward = models.ForeignKey(
         "loyalty.Reward", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -112,6 +128,8 @@ class Booking(models.Model):
         # Undoing a booking is for managers: a cashier may book, not reverse.
         permissions = [("reverse_booking", _("Can reverse bookings"))]
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_scope", "idempotency_key"],
+                                    name=IDEMPOTENCY_KEY_CONSTRAINT),
             models.CheckConstraint(
                 condition=Q(purchase_amount_cents__isnull=True) | Q(purchase_amount_cents__gt=0),
                 name="booking_purchase_amount_positive",
@@ -132,12 +150,14 @@ class Booking(models.Model):
 
 
 class LedgerEntry(models.Model):
-    """One change of one account's balance. Append-only."""
+    """One change of one account's balance and open claim. Append-only."""
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="entries")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
     amount = models.BigIntegerField(_("amount"))
     balance_after = models.BigIntegerField(_("balance after"))
+    # A return that could not take everything back opens a claim (+); a later credit pays it off (−).
+    claim_change = models.BigIntegerField(_("change of the open claim"), default=0)
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -146,7 +166,7 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("ledger entries")
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
+            models.CheckConstraint(condition=~Q(amount=0) | ~Q(claim_change=0), name="entry_changes_something"),
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="entry_balance_not_negative"),
         ]
 

@@ -1,4 +1,8 @@
-"""Card programs of four kinds in one table; behaviour per kind lives in loyalty.programs."""
+"""Card programs of four kinds in one table; behaviour per kind lives in loyalty.programs.
+
+Programs, rewards and bonus actions are read from a cache per merchant on every booking
+(loyalty.catalog); saving or deleting one tells the cache. A queryset's update() does not: use
+save(), or call catalog_changed() after it."""
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
@@ -6,8 +10,26 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.catalog import catalog_changed
 
-class Program(models.Model):
+
+class CatalogModel(models.Model):
+    """A row of the catalog that every booking reads from the cache: each write tells the cache."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        catalog_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        catalog_changed()
+        return result
+
+
+class Program(CatalogModel):
     class Kind(models.TextChoices):
         POINTS = "points", _("bonus points")
         PREPAID = "prepaid", _("prepaid balance")
@@ -62,6 +84,13 @@ class Program(models.Model):
                     "rule of the merchant's country."),
     )
 
+    # Points: whether these also earn points. By default they don't: a top-up, a gift voucher
+    # sold or a payment with prepaid money only changes the form of money already counted.
+    points_on_top_ups = models.BooleanField(_("points for prepaid top-ups"), default=False)
+    points_on_voucher_sales = models.BooleanField(_("points for gift vouchers sold"), default=False)
+    points_on_prepaid_payments = models.BooleanField(_("points for payments with prepaid money"),
+                                                     default=False)
+
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -98,7 +127,7 @@ class Program(models.Model):
         return behaviour_for(self)
 
 
-class Reward(models.Model):
+class Reward(CatalogModel):
     """Something a points program's cardholder can have for a number of points."""
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rewards")
@@ -116,7 +145,7 @@ class Reward(models.Model):
         return f"{self.name} ({self.points})"
 
 
-class BonusAction(models.Model):
+class BonusAction(CatalogModel):
     """Extra points: a multiplier for a period, a birthday bonus, a bonus for signing up."""
 
     class Kind(models.TextChoices):

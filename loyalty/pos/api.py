@@ -1,5 +1,6 @@
 """The till's JSON endpoints under /pos/api/: a paired terminal and a signed-in staff member,
-errors as `{"code", "message"}` in the user's language (the REST API's exception handler)."""
+errors as `{"code", "message"}` in the user's language (the REST API's exception handler).
+Bookings go through the same registry as the REST API (loyalty.operations)."""
 from rest_framework import permissions, status
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
@@ -7,17 +8,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from loyalty.actors import Actor
-from loyalty.api.views import idempotency_key_from
-from loyalty.pos.actions import TILL_ACTIONS
+from loyalty.operations import idempotency_key_from
+from loyalty.pos.actions import TILL_OPERATIONS
 from loyalty.pos.auth import TillAuthentication
 from loyalty.pos.serializers import RegisterInput, booking_result, card_data
-from loyalty.pos.services import till_card_lookup, till_card_register
-from loyalty.selectors import booking_answer, card_by_number
+from loyalty.pos.services import till_card_register
+from loyalty.selectors import cards_with_accounts
+from loyalty.services.cards import card_look_up
 
 
 class HasTillPermissions(permissions.BasePermission):
     def has_permission(self, request, view):
-        return request.user.has_perms(view.permissions_needed())
+        return request.user.has_perms(view.needs)
 
 
 class TillAPIView(APIView):
@@ -27,25 +29,16 @@ class TillAPIView(APIView):
     schema = None  # the till's own endpoints, not part of the documented REST API
     needs: tuple[str, ...] = ()
 
-    def permissions_needed(self) -> tuple[str, ...]:
-        return self.needs
-
     def actor(self) -> Actor:
         return Actor(user=self.request.user, terminal=self.request.auth)
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if getattr(exc, "retry_after", None):
-            response["Retry-After"] = str(exc.retry_after)
-        return response
 
 
 class CardView(TillAPIView):
     needs = ("loyalty.view_card",)
 
     def get(self, request, number):
-        card = till_card_lookup(number=number, actor=self.actor())
-        return Response(card_data(card, user=request.user))
+        actor = self.actor()
+        return Response(card_data(card_look_up(number, actor=actor), actor=actor))
 
 
 class RegisterView(TillAPIView):
@@ -54,23 +47,20 @@ class RegisterView(TillAPIView):
     def post(self, request, number):
         payload = RegisterInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        card = till_card_register(card_number=number, actor=self.actor(), **payload.validated_data)
-        return Response(card_data(card_by_number(card.number), user=request.user),
+        actor = self.actor()
+        card = till_card_register(card_number=number, actor=actor, **payload.validated_data)
+        return Response(card_data(cards_with_accounts().get(pk=card.pk), actor=actor),
                         status=status.HTTP_201_CREATED)
 
 
 class BookingView(TillAPIView):
-    """One endpoint per till action; a retry with the same Idempotency-Key books nothing new and
-    gets the same answer."""
-
-    def permissions_needed(self) -> tuple[str, ...]:
-        action = TILL_ACTIONS.get(self.kwargs["action"])
-        if action is None:
-            raise NotFound()
-        return action.permissions
+    """One endpoint per till action; what each needs is its operation's rule. A retry with the
+    same Idempotency-Key books nothing new and gets the same answer."""
 
     def post(self, request, action):
-        key = idempotency_key_from(request)
-        booking = TILL_ACTIONS[action].book(request.data, idempotency_key=key, actor=self.actor())
-        return Response(booking_result(booking_answer(booking), user=request.user),
-                        status=status.HTTP_201_CREATED)
+        operation = TILL_OPERATIONS.get(action)
+        if operation is None:
+            raise NotFound()
+        booking = operation.book(request.data, idempotency_key=idempotency_key_from(request),
+                                 actor=self.actor())
+        return Response(booking_result(booking), status=status.HTTP_201_CREATED)

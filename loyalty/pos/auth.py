@@ -6,7 +6,6 @@ and nothing else (the back office and the REST API also check their own permissi
 out of the till leaves a manager's back-office session in the same browser alone."""
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.middleware.csrf import rotate_token
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +15,7 @@ from rest_framework.exceptions import NotAuthenticated
 from loyalty.models import Terminal
 from loyalty.selectors import terminal_by_token
 from loyalty.services.terminals import terminal_seen
+from tenants.accounts.selectors import user_active_with_permissions
 
 TERMINAL_COOKIE = "stammkunde_terminal"
 # Browsers cap a cookie's life at 400 days; every visit to the till renews it.
@@ -39,8 +39,7 @@ def till_from_request(request) -> Till:
     if terminal is not None:
         terminal_seen(terminal)
         if request.session.get(_TERMINAL) == terminal.pk:
-            user = (get_user_model().objects
-                    .filter(pk=request.session.get(_USER), is_active=True).first())
+            user = user_active_with_permissions(request.session.get(_USER))
             if user is not None and not constant_time_compare(request.session.get(_USER_HASH, ""),
                                                               user.get_session_auth_hash()):
                 user = None

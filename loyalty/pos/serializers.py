@@ -1,21 +1,24 @@
 """What the till reads and shows, as JSON: a card's balances, what can be booked on it, its last
-bookings, a booking's result. Of the cardholder only the first name, ever."""
-from decimal import Decimal
-
+bookings, a booking's result. Of the cardholder only the first name, ever. What is offered comes
+from the program behaviours and the operations' permissions, the rules the services apply."""
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from loyalty.models import Booking, Card, Program
-from loyalty.pos.actions import PRIMARY_ACTION, REVERSE_PERMISSIONS, TILL_ACTIONS
-from loyalty.pos.selectors import programs_at_till
-from loyalty.selectors import card_by_number, card_recent_bookings
+from loyalty.actors import Actor
+from loyalty.catalog import catalog
+from loyalty.models import Booking, Card
+from loyalty.pos.actions import PRIMARY_ACTION, TILL_LABELS, TILL_OPERATIONS
+from loyalty.programs.base import Offer
+from loyalty.selectors import account_state, card_recent_bookings
+from loyalty.services.bookings import booking_effects, booking_reversal_refusal
+from loyalty.units import money_text
+from tenants.selectors import merchant_current
 
 Kind = Booking.Kind
 RECENT_BOOKINGS = 5
-_MONEY_KINDS = (Program.Kind.PREPAID, Program.Kind.VOUCHER)
 
 
 class RegisterInput(serializers.Serializer):
@@ -24,117 +27,101 @@ class RegisterInput(serializers.Serializer):
     consent = serializers.BooleanField(default=False)
 
 
-def money_text(cents: int) -> str:
-    return f"{number_format(Decimal(cents) / 100, 2)} €"
+def _action(offer: Offer, program) -> dict:
+    label = str(TILL_LABELS[offer.kind])
+    if offer.reward is not None:
+        label %= {"reward": offer.reward.name, "points": offer.reward.points}
+    elif "amount_cents" in offer.payload:  # a fixed amount: say it on the button
+        label = f"{label} ({program.behaviour.amount_text(offer.payload['amount_cents'])})"
+    return {"action": offer.kind, "label": label, "payload": offer.payload,
+            "amount_field": offer.amount_field, "primary": offer.kind == PRIMARY_ACTION}
 
 
-def amount_text(kind: str, amount: int, *, signed: bool = False) -> str:
-    """`12 points`, `3 stamps`, `12,50 €`; signed: `+12 points`, `−12,50 €`."""
-    size = abs(amount)
-    if kind in _MONEY_KINDS:
-        text = money_text(size)
-    elif kind == Program.Kind.STAMPS:
-        text = ngettext("%(count)s stamp", "%(count)s stamps", size) % {"count": size}
-    else:
-        text = ngettext("%(count)s point", "%(count)s points", size) % {"count": size}
-    return f"{'+' if amount > 0 else '−'}{text}" if signed else text
+def _bookings(card: Card, states: dict, *, actor: Actor, may_book: bool) -> list[dict]:
+    """The card's last bookings: when, what, how much; reversible where the service would."""
+    may_reverse = may_book and TILL_OPERATIONS[Kind.REVERSAL].permitted(actor)
+    programs = catalog().programs
+    lines = []
+    for booking in card_recent_bookings(card, limit=RECENT_BOOKINGS):
+        effects = booking_effects(booking.entries.all())
+        reversible = may_reverse and booking_reversal_refusal(
+            booking, effects=effects, accounts=states, reversed_=booking.reversed_,
+            returned=booking.returned) is None
+        lines.append({
+            "id": booking.pk,
+            "time": date_format(timezone.localtime(booking.created_at), "SHORT_DATETIME_FORMAT"),
+            "kind": booking.get_kind_display(),
+            "purchase": money_text(booking.purchase_amount_cents) if booking.purchase_amount_cents else "",
+            "change": ", ".join(programs[entry.account.program_id].behaviour.amount_text(entry.amount, signed=True)
+                                for entry in booking.entries.all() if entry.amount),
+            "reversed": booking.reversed_,
+            "reversible": reversible,
+        })
+    return lines
 
 
-def balance_text(program: Program, balance: int) -> str:
-    if program.kind == Program.Kind.STAMPS:
-        return _("%(stamps)s of %(per_reward)s stamps") % {"stamps": balance,
-                                                          "per_reward": program.stamps_per_reward}
-    return amount_text(program.kind, balance)
+def _claim_text(program, claim: int) -> str:
+    if not claim:
+        return ""
+    return _("Open claim from a return: %(amount)s, paid off by the next purchases") % {
+        "amount": program.behaviour.amount_text(claim)}
 
 
-def _action(kind: str, label: str, payload: dict) -> dict:
-    action = TILL_ACTIONS[kind]
-    return {"action": kind, "label": label, "payload": payload, "amount_field": action.amount_field,
-            "primary": kind == PRIMARY_ACTION}
-
-
-def _actions(program: Program, balance: int) -> list[dict]:
-    """What can be booked on this program now: a debit only when the balance covers it."""
-    actions = []
-    for kind, action in TILL_ACTIONS.items():
-        if not program.behaviour.allows(kind):
-            continue
-        if kind == Kind.REDEEM_REWARD:
-            actions += [
-                _action(kind, str(action.label) % {"reward": reward.name, "points": reward.points},
-                        {"reward": reward.pk})
-                for reward in program.rewards.all() if reward.points <= balance
-            ]
-        elif ((kind == Kind.REDEEM_STAMPS and not program.behaviour.rewards_available(balance))
-              or (kind in (Kind.PAY, Kind.VOUCHER_REDEEM) and balance <= 0)):
-            continue
-        else:
-            actions.append(_action(kind, str(action.label), {"program": program.pk}))
-    return actions
-
-
-def _bookings(card: Card, *, user) -> list[dict]:
-    """The card's last bookings: when, what, how much; reversible for those who may."""
-    bookings = card_recent_bookings(card, limit=RECENT_BOOKINGS)
-    reversed_ids = set(Booking.objects.filter(reverses__in=[booking.pk for booking in bookings])
-                       .values_list("reverses_id", flat=True))
-    may_reverse = user.has_perms(REVERSE_PERMISSIONS)
-    return [{
-        "id": booking.pk,
-        "time": date_format(timezone.localtime(booking.created_at), "SHORT_DATETIME_FORMAT"),
-        "kind": booking.get_kind_display(),
-        "purchase": (money_text(booking.purchase_amount_cents)
-                     if booking.purchase_amount_cents else ""),
-        "change": ", ".join(amount_text(entry.account.program.kind, entry.amount, signed=True)
-                            for entry in booking.entries.all()),
-        "reversed": booking.pk in reversed_ids,
-        # Only what a till books; corrections of other bookings belong to the back office.
-        "reversible": (may_reverse and booking.pk not in reversed_ids
-                       and booking.kind in TILL_ACTIONS and booking.kind != Kind.REVERSAL),
-    } for booking in bookings]
-
-
-def card_data(card: Card, *, user) -> dict:
-    balances = {account.program_id: account.balance for account in card.accounts.all()}
-    may_book = card.status == Card.Status.ACTIVE and user.has_perm("loyalty.add_booking")
-    programs = []
-    for program in programs_at_till():
-        balance = balances.get(program.pk, 0)
+def card_data(card: Card, *, actor: Actor) -> dict:
+    """The card as the till shows it; `card` comes from cards_with_accounts()."""
+    accounts = {account.program_id: account for account in card.accounts.all()}
+    may_book = card.booking_refusal() is None and not merchant_current().service_ended
+    today = timezone.localdate()
+    programs, states = [], {}
+    for program in catalog().active_programs():
+        state = states[program.pk] = account_state(accounts.get(program.pk))
+        offers = program.behaviour.till_offers(state, today=today) if may_book else []
         programs.append({
-            "id": program.pk, "name": program.name, "kind": program.kind, "balance": balance,
-            "balance_text": balance_text(program, balance),
-            "actions": _actions(program, balance) if may_book else [],
+            "id": program.pk, "name": program.name, "kind": program.kind, "balance": state.balance,
+            "balance_text": program.behaviour.balance_text(state.balance),
+            "claim_text": _claim_text(program, state.claim),
+            "actions": [_action(offer, program) for offer in offers
+                        if offer.kind in TILL_OPERATIONS and TILL_OPERATIONS[offer.kind].permitted(actor)],
         })
     return {
         "number": card.number,
         "status": card.status,
-        "status_text": card.get_status_display(),
+        "status_text": str(card.booking_refusal() or card.get_status_display()),
         "first_name": card.cardholder.first_name if card.cardholder_id else "",
         "can_register": (card.cardholder_id is None
                          and card.status in (Card.Status.UNISSUED, Card.Status.ACTIVE)
-                         and user.has_perm("loyalty.add_cardholder")),
+                         and actor.user.has_perm("loyalty.add_cardholder")),
         "programs": programs,
-        "bookings": _bookings(card, user=user),
+        "bookings": _bookings(card, states, actor=actor, may_book=may_book),
     }
 
 
-def booking_result(booking: Booking, *, user) -> dict:
-    """For the big display: what the booking changed, the new balances, rewards just reached,
-    and the card as it is now."""
+def booking_result(booking: Booking) -> dict:
+    """For the big display: what the booking changed, the new balances and rewards just reached,
+    all from what the booking wrote. The till then reads the card anew for its buttons."""
     changes, balances, reached = [], [], []
+    programs = catalog().programs
     for entry in booking.entries.all():
-        program = entry.account.program
-        changes.append(amount_text(program.kind, entry.amount, signed=True))
+        program = programs[entry.account.program_id]
+        behaviour = program.behaviour
+        if entry.amount:
+            changes.append(behaviour.amount_text(entry.amount, signed=True))
+        if entry.claim_change < 0:
+            changes.append(_("%(amount)s paid off the open claim") % {
+                "amount": behaviour.amount_text(-entry.claim_change)})
+        elif entry.claim_change > 0:
+            changes.append(_("%(amount)s still owed (open claim)") % {
+                "amount": behaviour.amount_text(entry.claim_change)})
         balances.append({"program": program.name,
-                         "balance_text": balance_text(program, entry.balance_after)})
+                         "balance_text": behaviour.balance_text(entry.balance_after)})
         if entry.amount > 0:
-            reached += program.behaviour.rewards_reached(before=entry.balance_after - entry.amount,
-                                                         after=entry.balance_after)
+            reached += behaviour.rewards_reached(before=entry.balance_after - entry.amount,
+                                                 after=entry.balance_after)
     return {
         "booking": booking.pk,
         "kind": booking.get_kind_display(),
+        "card_number": booking.card.number,
         "headline": ", ".join(changes) or _("Booked: nothing to credit for this amount."),
         "balances": balances,
         "reached": reached,
-        "card": card_data(card_by_number(booking.card.number), user=user),
     }

@@ -1,5 +1,5 @@
 """Writes of the till: pairing a browser as a terminal, staff sign-in and PINs, the cashier role,
-card look-ups that count unknown numbers, and registering a card at the counter."""
+and registering a card at the counter."""
 import datetime
 import secrets
 
@@ -12,20 +12,18 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.actors import Actor
-from loyalty.cardnumbers import card_number_is_valid
 from loyalty.errors import (
-    CardNotFound, ConsentRequired, PairingCodeInvalid, ServiceEnded, SignInFailed,
+    ConsentRequired, PairingCodeInvalid, ServiceEnded, SignInFailed,
     TerminalLimitReached, TooManyAttempts,
 )
 from loyalty.models import Card, PairingCode, Terminal
 from loyalty.pos.selectors import SIGN_IN_ACTION, till_staff_with_pin
-from loyalty.pos.throttling import (
-    UNKNOWN_CARDS, WRONG_PAIRING_CODES, WRONG_PASSWORDS, WRONG_PINS, actor_subjects,
-    limit_exceeded_record,
+from loyalty.throttling import (
+    WRONG_PAIRING_CODES, WRONG_PASSWORDS, WRONG_PINS, limit_exceeded_record,
 )
-from loyalty.selectors import card_by_number
 from loyalty.services.audit import audit_record
 from loyalty.services.cardholders import card_register
+from loyalty.services.lookup import card_find
 from loyalty.services.terminals import terminal_create
 from tenants.models import Merchant
 from tenants.selectors import merchant_current
@@ -40,8 +38,6 @@ CASHIER_GROUP = "Kasse/Cashier"
 CASHIER_PERMISSIONS = ("view_card", "add_booking", "add_cardholder")
 TILL_PERMISSION = "loyalty.add_booking"  # who may sign in at a till at all
 
-LOOKUPS_PAUSED = _("Too many unknown card numbers on this till. Card look-ups are paused: try "
-                   "again in %(minutes)s min.")
 PINS_PAUSED = _("Too many wrong PINs. Sign in with your password, or try the PIN again in "
                 "%(minutes)s min.")
 
@@ -168,25 +164,6 @@ def pos_pin_set(*, user, pin: str, actor: Actor):
     return user
 
 
-def till_card_lookup(*, number: str, actor: Actor) -> Card:
-    """The card at the till. Unknown numbers are counted per terminal and per user; more than
-    the limit pauses look-ups and is written down (a card number search, not a typo)."""
-    subjects = actor_subjects(actor)
-    if wait := UNKNOWN_CARDS.wait(*subjects):
-        raise TooManyAttempts(LOOKUPS_PAUSED, retry_after=wait)
-    number = number.strip()
-    if not card_number_is_valid(number):
-        # The check digit caught a typo: that reveals nothing about cards and is not counted.
-        raise CardNotFound(_("This is not a valid card number: please check the digits."))
-    try:
-        return card_by_number(number)
-    except CardNotFound:
-        if wait := UNKNOWN_CARDS.fail(*subjects):
-            limit_exceeded_record(limit=UNKNOWN_CARDS, actor=actor)
-            raise TooManyAttempts(LOOKUPS_PAUSED, retry_after=wait) from None
-        raise
-
-
 def till_card_register(*, card_number: str, first_name: str, email: str, consent: bool,
                        actor: Actor) -> Card:
     """Hand out a card at the counter: the holder's first name, an e-mail address if they like,
@@ -196,7 +173,7 @@ def till_card_register(*, card_number: str, first_name: str, email: str, consent
     if not consent:
         raise ConsentRequired()
     # Looked up like a scan, so that registering cannot be used to probe for card numbers.
-    card = till_card_lookup(number=card_number, actor=actor)
+    card = card_find(card_number, actor=actor)
     with transaction.atomic():
         card = card_register(card_number=card.number, actor=actor, first_name=first_name,
                              email=email)

@@ -120,6 +120,11 @@ def till_page(request, till):
             "offline": _("No connection to the server. Please try again."),
             "error": _("Something went wrong. Please try again."),
             "amount_missing": _("Please enter the amount first, e.g. 12,50."),
+            "amount_zero": _("The amount must be more than 0,00 €."),
+            "amount_negative": _("Please enter the amount without a minus sign. To take a booking "
+                                 "back, reverse it below."),
+            "amount_malformed": _("This is not an amount: please enter it like 12,50."),
+            "amount_too_large": _("This amount is too large for one booking: please check it."),
             "anonymous": _("Card without a name"),
             "reverse": _("Reverse"),
             "reversed": _("reversed"),

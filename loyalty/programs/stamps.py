@@ -1,12 +1,23 @@
 """Stamp cards: N stamps earn the reward, then the card starts again."""
+import datetime
+
 from django.utils.translation import gettext as _
 
-from loyalty.programs.base import ProgramBehaviour
+from loyalty.errors import LoyaltyError, StampCardNotFull
+from loyalty.programs.base import AccountState, Offer, ProgramBehaviour
+from loyalty.units import stamps_text
 
 
 class StampsBehaviour(ProgramBehaviour):
     kind = "stamps"
     bookings = frozenset({"stamp", "redeem_stamps"})
+
+    def amount_text(self, amount: int, *, signed: bool = False) -> str:
+        return stamps_text(amount, signed=signed)
+
+    def balance_text(self, balance: int) -> str:
+        return _("%(stamps)s of %(per_reward)s stamps") % {
+            "stamps": balance, "per_reward": self.program.stamps_per_reward}
 
     def rewards_available(self, balance: int) -> int:
         return balance // self.program.stamps_per_reward
@@ -16,3 +27,13 @@ class StampsBehaviour(ProgramBehaviour):
             reward = self.program.stamp_reward or self.program.name
             return [_("Stamp card full: %(reward)s") % {"reward": reward}]
         return []
+
+    def debit_refusal(self, booking_kind: str, *, account: AccountState, amount: int) -> LoyaltyError | None:
+        if booking_kind == "redeem_stamps" and account.available < amount:
+            return StampCardNotFull(stamps=account.available, per_reward=amount)
+        return super().debit_refusal(booking_kind, account=account, amount=amount)
+
+    def till_offers(self, account: AccountState, *, today: datetime.date) -> list[Offer]:
+        program = {"program": self.program.pk}
+        return [Offer("stamp", program)] + self._offer_if_allowed(
+            "redeem_stamps", account, amount=self.program.stamps_per_reward, payload=program)

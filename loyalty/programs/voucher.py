@@ -3,7 +3,9 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 
-from loyalty.programs.base import ProgramBehaviour
+from loyalty.errors import LoyaltyError, PartialRedemptionNotAllowed
+from loyalty.programs.base import AccountState, Offer, ProgramBehaviour
+from loyalty.units import money_text
 
 # Germany: the regular limitation period, to the end of the third year after the year of issue
 # (§§ 195, 199 BGB). Austria: thirty years (§ 1478 ABGB); shorter terms are rarely enforceable.
@@ -24,9 +26,26 @@ class VoucherBehaviour(ProgramBehaviour):
     kind = "voucher"
     bookings = frozenset({"voucher_issue", "voucher_redeem"})
 
+    def amount_text(self, amount: int, *, signed: bool = False) -> str:
+        return money_text(amount, signed=signed)
+
     def credit_expires_on(self, booked_on: datetime.date) -> datetime.date | None:
         from tenants.selectors import merchant_current
 
         return voucher_valid_until(
             booked_on, country=merchant_current().country, years=self.program.voucher_validity_years
         )
+
+    def debit_refusal(self, booking_kind: str, *, account: AccountState, amount: int) -> LoyaltyError | None:
+        if (booking_kind == "voucher_redeem" and not self.program.partial_redemption
+                and 0 < account.available != amount):
+            return PartialRedemptionNotAllowed(balance=money_text(account.available))
+        return super().debit_refusal(booking_kind, account=account, amount=amount)
+
+    def till_offers(self, account: AccountState, *, today: datetime.date) -> list[Offer]:
+        if account.available <= 0:
+            return []
+        if self.program.partial_redemption:
+            return [Offer("voucher_redeem", {"program": self.program.pk}, amount_field="amount_cents")]
+        # Only in full: the till books the whole value with one button.
+        return [Offer("voucher_redeem", {"program": self.program.pk, "amount_cents": account.available})]

@@ -8,6 +8,7 @@ from loyalty.actors import Actor
 from loyalty.models import BonusAction, Card
 from loyalty.services.bookings import booking_bonus
 from loyalty.services.cardholders import birthday_key
+from loyalty.services.ledger import SystemKey
 from tenants.encryption import blind_index
 
 
@@ -34,6 +35,6 @@ def birthday_bonuses_award(*, today: datetime.date, actor: Actor) -> int:
         for action in actions:
             booking_bonus(card_number=card.number, program=action.program, points=action.points,
                           reason=action.name, actor=actor,
-                          idempotency_key=f"birthday:{action.pk}:{card.cardholder_id}:{today.year}")
+                          idempotency_key=SystemKey(f"birthday:{action.pk}:{card.cardholder_id}:{today.year}"))
             awarded += 1
     return awarded

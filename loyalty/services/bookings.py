@@ -1,221 +1,242 @@
 """Bookings at the till, through the API and by the system: earn, redeem, top up, pay, stamp,
-vouchers, returns, reversals, adjustments, bonuses and expiry."""
+vouchers, returns, reversals, adjustments, bonuses and expiry.
+
+Each service's keyword arguments are the fields of its input (loyalty.operations). The steps every
+service shares, and the order of their locks, are in loyalty.services.ledger."""
 import datetime
 
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from loyalty.actors import Actor
+from loyalty.catalog import catalog
 from loyalty.errors import (
-    AlreadyReversed, BookingNotFound, CardNotActive, CardNotFound,
-    NotReturnable, NotReversible, PartialRedemptionNotAllowed, ProgramNotFound, ReasonRequired,
-    ReturnExceedsSale, RewardNotFound, WrongProgram,
+    AlreadyReversed, BookingNotFound, NotReturnable, NotReversible, ProgramNotFound,
+    ReasonRequired, ReturnExceedsSale, RewardNotFound, WrongProgram,
 )
-from loyalty.models import Booking, Card, LedgerEntry, Lot, Program, Reward
+from loyalty.models import Booking, Card, Lot, Program
+from loyalty.programs.base import AccountState
+from loyalty.services.audit import audit_record
 from loyalty.services.ledger import (
-    Posting, account_available, accounts_lock, amount_check, booking_for_request,
-    booking_post,
+    BookingRequest, Posting, SystemKey, accounts_lock, amount_check, booking_post,
+    booking_repeat, booking_service, card_for_booking, card_lock_current,
 )
+from loyalty.services.lookup import card_number_clean
+from loyalty.units import money_text, stamps_text
 
 Kind = Booking.Kind
+MAX_STAMPS = 100  # per booking
 
 
-def card_for_booking(card_number: str) -> Card:
-    card = Card.objects.filter(number=str(card_number).strip()).first()
-    if card is None:
-        raise CardNotFound()
-    if card.status != Card.Status.ACTIVE:
-        raise CardNotActive(status=card.get_status_display())
-    return card
+def program_get(program: Program | int) -> Program:
+    """The program from the merchant's catalog (loyalty.catalog), whatever was passed."""
+    found = catalog().program(program.pk if isinstance(program, Program) else program)
+    if found is None:
+        raise ProgramNotFound()
+    return found
 
 
 def program_for_booking(program: Program | int, kind: str) -> Program:
-    if not isinstance(program, Program):
-        program = Program.objects.filter(pk=program).first()
-        if program is None:
-            raise ProgramNotFound()
+    program = program_get(program)
     if not program.is_active or not program.behaviour.allows(kind):
         raise WrongProgram(program=program.name)
     return program
 
 
-def _credit(*, kind: str, card: Card, program: Program, amount: int, idempotency_key: str,
-            actor: Actor, params: dict, **fields) -> Booking:
-    """A credit on one account: the program checks its limits against the locked balance."""
-
-    def plan():
-        account = accounts_lock(card, [program])[program.pk]
-        program.behaviour.check_credit(balance=account.balance, amount=amount)
-        expires_on = program.behaviour.credit_expires_on(timezone.localdate())
-        return [Posting(account, amount, expires_on=expires_on)]
-
-    return booking_post(kind=kind, card=card, program=program, idempotency_key=idempotency_key,
-                        params=params, actor=actor, plan=plan, **fields)
+def _id(program: Program | int) -> int:
+    return program.pk if isinstance(program, Program) else program
 
 
-def _debit(*, kind: str, card: Card, program: Program, amount: int, idempotency_key: str,
-           actor: Actor, params: dict, **fields) -> Booking:
-    def plan():
-        account = accounts_lock(card, [program])[program.pk]
-        return [Posting(account, -amount)]
-
-    return booking_post(kind=kind, card=card, program=program, idempotency_key=idempotency_key,
-                        params=params, actor=actor, plan=plan, **fields)
+def _card_request(kind: str, card_number, idempotency_key, actor: Actor, **params):
+    """The request, and the locked card to book on, or the earlier booking of a repeat."""
+    request = BookingRequest(kind, idempotency_key, actor, {"card": card_number_clean(card_number), **params})
+    card, repeat = card_for_booking(card_number, request)
+    return request, card, repeat
 
 
-@transaction.atomic
+def _points_also_earned(card: Card, kind: str, purchase_amount_cents: int,
+                        today: datetime.date) -> list[Posting]:
+    """Points that a booking of another kind earns where a points program says so."""
+    postings = []
+    for program in catalog().active_programs():
+        behaviour = program.behaviour
+        if behaviour.earns_on(kind) and (points := behaviour.points_for_purchase(purchase_amount_cents, on=today)):
+            postings.append(Posting(card, program, points, expires_on=behaviour.credit_expires_on(today)))
+    return postings
+
+
+@booking_service
 def booking_earn(*, card_number: str, program: Program | int, purchase_amount_cents: int,
-                 idempotency_key: str, actor: Actor, receipt_number: str = "") -> Booking:
+                 idempotency_key: str | SystemKey, actor: Actor, receipt_number: str = "") -> Booking:
     """Points for a purchase. A purchase too small for a point is still booked, with no entry."""
-    card = card_for_booking(card_number)
+    request, card, repeat = _card_request(
+        Kind.EARN, card_number, idempotency_key, actor, program=_id(program),
+        purchase=purchase_amount_cents, receipt=receipt_number)
+    if repeat:
+        return repeat
     program = program_for_booking(program, Kind.EARN)
     amount_check(purchase_amount_cents)
-    points = program.behaviour.points_for_purchase(purchase_amount_cents, on=timezone.localdate())
-    params = {"card": card.number, "program": program.pk, "purchase": purchase_amount_cents,
-              "receipt": receipt_number}
-
-    def plan():
-        account = accounts_lock(card, [program])[program.pk]
-        expires_on = program.behaviour.credit_expires_on(timezone.localdate())
-        return [Posting(account, points, expires_on=expires_on)]
-
-    return booking_post(kind=Kind.EARN, card=card, program=program, idempotency_key=idempotency_key,
-                        params=params, actor=actor, plan=plan,
+    today = timezone.localdate()
+    behaviour = program.behaviour
+    points = behaviour.points_for_purchase(purchase_amount_cents, on=today)
+    return booking_post(request, card=card, program=program,
+                        postings=[Posting(card, program, points, expires_on=behaviour.credit_expires_on(today))],
                         purchase_amount_cents=purchase_amount_cents, receipt_number=receipt_number)
 
 
-@transaction.atomic
-def booking_redeem_reward(*, card_number: str, reward: Reward | int, idempotency_key: str,
+@booking_service
+def booking_redeem_reward(*, card_number: str, reward: int, idempotency_key: str | SystemKey,
                           actor: Actor) -> Booking:
-    card = card_for_booking(card_number)
-    if not isinstance(reward, Reward):
-        reward = Reward.objects.select_related("program").filter(pk=reward, is_active=True).first()
-        if reward is None:
-            raise RewardNotFound()
+    reward_id = getattr(reward, "pk", reward)
+    request, card, repeat = _card_request(Kind.REDEEM_REWARD, card_number, idempotency_key, actor,
+                                          reward=reward_id)
+    if repeat:
+        return repeat
+    reward = catalog().reward(reward_id)
+    if reward is None:
+        raise RewardNotFound()
     program = program_for_booking(reward.program, Kind.REDEEM_REWARD)
-    return _debit(kind=Kind.REDEEM_REWARD, card=card, program=program, amount=reward.points,
-                  idempotency_key=idempotency_key, actor=actor, reward=reward,
-                  params={"card": card.number, "reward": reward.pk})
+    return booking_post(request, card=card, program=program, reward=reward,
+                        postings=[Posting(card, program, -reward.points)])
 
 
-@transaction.atomic
+@booking_service
 def booking_top_up(*, card_number: str, program: Program | int, amount_cents: int,
-                   idempotency_key: str, actor: Actor, receipt_number: str = "") -> Booking:
-    card = card_for_booking(card_number)
+                   idempotency_key: str | SystemKey, actor: Actor, receipt_number: str = "") -> Booking:
+    """Prepaid money onto the card, within the program's limits."""
+    request, card, repeat = _card_request(
+        Kind.TOP_UP, card_number, idempotency_key, actor, program=_id(program),
+        amount=amount_cents, receipt=receipt_number)
+    if repeat:
+        return repeat
     program = program_for_booking(program, Kind.TOP_UP)
     amount_check(amount_cents)
-    return _credit(kind=Kind.TOP_UP, card=card, program=program, amount=amount_cents,
-                   idempotency_key=idempotency_key, actor=actor, receipt_number=receipt_number,
-                   params={"card": card.number, "program": program.pk, "amount": amount_cents,
-                           "receipt": receipt_number})
-
-
-@transaction.atomic
-def booking_pay(*, card_number: str, program: Program | int, amount_cents: int,
-                idempotency_key: str, actor: Actor, receipt_number: str = "") -> Booking:
-    """Pay (part of) a purchase with prepaid money; the purchase can later be returned."""
-    card = card_for_booking(card_number)
-    program = program_for_booking(program, Kind.PAY)
-    amount_check(amount_cents)
-    return _debit(kind=Kind.PAY, card=card, program=program, amount=amount_cents,
-                  idempotency_key=idempotency_key, actor=actor, receipt_number=receipt_number,
-                  purchase_amount_cents=amount_cents,
-                  params={"card": card.number, "program": program.pk, "amount": amount_cents,
-                          "receipt": receipt_number})
-
-
-@transaction.atomic
-def booking_stamp(*, card_number: str, program: Program | int, idempotency_key: str,
-                  actor: Actor, stamps: int = 1, receipt_number: str = "") -> Booking:
-    card = card_for_booking(card_number)
-    program = program_for_booking(program, Kind.STAMP)
-    amount_check(stamps, maximum=100)
-    return _credit(kind=Kind.STAMP, card=card, program=program, amount=stamps,
-                   idempotency_key=idempotency_key, actor=actor, receipt_number=receipt_number,
-                   params={"card": card.number, "program": program.pk, "stamps": stamps,
-                           "receipt": receipt_number})
-
-
-@transaction.atomic
-def booking_redeem_stamps(*, card_number: str, program: Program | int, idempotency_key: str,
-                          actor: Actor) -> Booking:
-    """A full stamp card for its reward; the stamps beyond a full card stay."""
-    card = card_for_booking(card_number)
-    program = program_for_booking(program, Kind.REDEEM_STAMPS)
-    return _debit(kind=Kind.REDEEM_STAMPS, card=card, program=program,
-                  amount=program.stamps_per_reward, idempotency_key=idempotency_key, actor=actor,
-                  params={"card": card.number, "program": program.pk})
-
-
-@transaction.atomic
-def booking_voucher_issue(*, card_number: str, program: Program | int, idempotency_key: str,
-                          actor: Actor, amount_cents: int | None = None,
-                          receipt_number: str = "") -> Booking:
-    """Load a voucher's value onto a card; it is valid as the program or the country's law says."""
-    card = card_for_booking(card_number)
-    program = program_for_booking(program, Kind.VOUCHER_ISSUE)
-    amount = amount_check(amount_cents if amount_cents is not None else program.voucher_value_cents)
-    return _credit(kind=Kind.VOUCHER_ISSUE, card=card, program=program, amount=amount,
-                   idempotency_key=idempotency_key, actor=actor, receipt_number=receipt_number,
-                   params={"card": card.number, "program": program.pk, "amount": amount,
-                           "receipt": receipt_number})
-
-
-@transaction.atomic
-def booking_voucher_redeem(*, card_number: str, program: Program | int, amount_cents: int,
-                           idempotency_key: str, actor: Actor, receipt_number: str = "") -> Booking:
-    card = card_for_booking(card_number)
-    program = program_for_booking(program, Kind.VOUCHER_REDEEM)
-    amount_check(amount_cents)
-    params = {"card": card.number, "program": program.pk, "amount": amount_cents,
-              "receipt": receipt_number}
-
-    def plan():
-        account = accounts_lock(card, [program])[program.pk]
-        available = account_available(account, today=timezone.localdate())
-        if not program.partial_redemption and amount_cents != available:
-            raise PartialRedemptionNotAllowed(balance=available)
-        return [Posting(account, -amount_cents)]
-
-    return booking_post(kind=Kind.VOUCHER_REDEEM, card=card, program=program,
-                        idempotency_key=idempotency_key, params=params, actor=actor, plan=plan,
+    today = timezone.localdate()
+    postings = [Posting(card, program, amount_cents, capped=True,
+                        expires_on=program.behaviour.credit_expires_on(today))]
+    postings += _points_also_earned(card, Kind.TOP_UP, amount_cents, today)
+    return booking_post(request, card=card, program=program, postings=postings,
                         receipt_number=receipt_number)
 
 
-@transaction.atomic
+@booking_service
+def booking_pay(*, card_number: str, program: Program | int, amount_cents: int,
+                idempotency_key: str | SystemKey, actor: Actor, receipt_number: str = "") -> Booking:
+    """Pay (part of) a purchase with prepaid money; the purchase can later be returned."""
+    request, card, repeat = _card_request(
+        Kind.PAY, card_number, idempotency_key, actor, program=_id(program),
+        amount=amount_cents, receipt=receipt_number)
+    if repeat:
+        return repeat
+    program = program_for_booking(program, Kind.PAY)
+    amount_check(amount_cents)
+    postings = [Posting(card, program, -amount_cents)]
+    postings += _points_also_earned(card, Kind.PAY, amount_cents, timezone.localdate())
+    return booking_post(request, card=card, program=program, postings=postings,
+                        purchase_amount_cents=amount_cents, receipt_number=receipt_number)
+
+
+@booking_service
+def booking_stamp(*, card_number: str, program: Program | int, idempotency_key: str | SystemKey,
+                  actor: Actor, stamps: int = 1, receipt_number: str = "") -> Booking:
+    request, card, repeat = _card_request(
+        Kind.STAMP, card_number, idempotency_key, actor, program=_id(program),
+        stamps=stamps, receipt=receipt_number)
+    if repeat:
+        return repeat
+    program = program_for_booking(program, Kind.STAMP)
+    amount_check(stamps, text=stamps_text, maximum=MAX_STAMPS)
+    return booking_post(request, card=card, program=program, receipt_number=receipt_number,
+                        postings=[Posting(card, program, stamps)])
+
+
+@booking_service
+def booking_redeem_stamps(*, card_number: str, program: Program | int,
+                          idempotency_key: str | SystemKey, actor: Actor) -> Booking:
+    """A full stamp card for its reward; the stamps beyond a full card stay."""
+    request, card, repeat = _card_request(Kind.REDEEM_STAMPS, card_number, idempotency_key, actor,
+                                          program=_id(program))
+    if repeat:
+        return repeat
+    program = program_for_booking(program, Kind.REDEEM_STAMPS)
+    return booking_post(request, card=card, program=program,
+                        postings=[Posting(card, program, -program.stamps_per_reward)])
+
+
+@booking_service
+def booking_voucher_issue(*, card_number: str, program: Program | int,
+                          idempotency_key: str | SystemKey, actor: Actor,
+                          amount_cents: int | None = None, receipt_number: str = "") -> Booking:
+    """Load a voucher's value onto a card; it is valid as the program or the country's law says."""
+    request, card, repeat = _card_request(
+        Kind.VOUCHER_ISSUE, card_number, idempotency_key, actor, program=_id(program),
+        amount=amount_cents, receipt=receipt_number)
+    if repeat:
+        return repeat
+    program = program_for_booking(program, Kind.VOUCHER_ISSUE)
+    amount = amount_check(amount_cents if amount_cents is not None else program.voucher_value_cents)
+    today = timezone.localdate()
+    postings = [Posting(card, program, amount, expires_on=program.behaviour.credit_expires_on(today))]
+    postings += _points_also_earned(card, Kind.VOUCHER_ISSUE, amount, today)
+    return booking_post(request, card=card, program=program, postings=postings,
+                        receipt_number=receipt_number)
+
+
+@booking_service
+def booking_voucher_redeem(*, card_number: str, program: Program | int, amount_cents: int,
+                           idempotency_key: str | SystemKey, actor: Actor,
+                           receipt_number: str = "") -> Booking:
+    request, card, repeat = _card_request(
+        Kind.VOUCHER_REDEEM, card_number, idempotency_key, actor, program=_id(program),
+        amount=amount_cents, receipt=receipt_number)
+    if repeat:
+        return repeat
+    program = program_for_booking(program, Kind.VOUCHER_REDEEM)
+    amount_check(amount_cents)
+    return booking_post(request, card=card, program=program, receipt_number=receipt_number,
+                        postings=[Posting(card, program, -amount_cents)])
+
+
+@booking_service
 def booking_adjust(*, card_number: str, program: Program | int, amount: int, reason: str,
-                   idempotency_key: str, actor: Actor) -> Booking:
+                   idempotency_key: str | SystemKey, actor: Actor) -> Booking:
     """A manual correction, up or down, always with a reason."""
-    card = Card.objects.filter(number=card_number).first()
-    if card is None:
-        raise CardNotFound()
-    if not isinstance(program, Program):
-        program = Program.objects.filter(pk=program).first()
-        if program is None:
-            raise ProgramNotFound()
+    request, card, repeat = _card_request(
+        Kind.ADJUSTMENT, card_number, idempotency_key, actor, program=_id(program),
+        amount=amount, reason=reason)
+    if repeat:
+        return repeat
+    program = program_get(program)
     if not reason.strip():
         raise ReasonRequired()
+    text = program.behaviour.amount_text
     if isinstance(amount, bool) or not isinstance(amount, int):
         amount_check(amount)  # refuses it with the usual message
-    amount_check(abs(amount))
-    params = {"card": card.number, "program": program.pk, "amount": amount, "reason": reason}
-    adjust = _credit if amount > 0 else _debit
-    return adjust(kind=Kind.ADJUSTMENT, card=card, program=program, amount=abs(amount),
-                  idempotency_key=idempotency_key, actor=actor, params=params, reason=reason.strip())
+    amount_check(abs(amount), text=text)
+    booking = booking_post(request, card=card, program=program, reason=reason.strip(),
+                           postings=[Posting(card, program, amount)])
+    audit_record(actor=actor, action="booking.adjustment", target=booking, card=card.number,
+                 program=program.pk, amount=amount, reason=reason.strip())
+    return booking
 
 
-@transaction.atomic
+@booking_service
 def booking_bonus(*, card_number: str, program: Program | int, points: int, reason: str,
-                  idempotency_key: str, actor: Actor) -> Booking:
+                  idempotency_key: str | SystemKey, actor: Actor) -> Booking:
     """Bonus points (birthday, sign-up, goodwill); they expire like earned points."""
-    card = card_for_booking(card_number)
+    request, card, repeat = _card_request(
+        Kind.BONUS, card_number, idempotency_key, actor, program=_id(program),
+        points=points, reason=reason)
+    if repeat:
+        return repeat
     program = program_for_booking(program, Kind.BONUS)
-    amount_check(points)
-    return _credit(kind=Kind.BONUS, card=card, program=program, amount=points,
-                   idempotency_key=idempotency_key, actor=actor, reason=reason,
-                   params={"card": card.number, "program": program.pk, "points": points,
-                           "reason": reason})
+    amount_check(points, text=program.behaviour.amount_text)
+    expires_on = program.behaviour.credit_expires_on(timezone.localdate())
+    return booking_post(request, card=card, program=program, reason=reason,
+                        postings=[Posting(card, program, points, expires_on=expires_on)])
+
+
+# --- Returns and reversals -------------------------------------------------------------------------
 
 
 def _booking_lock(booking_id: int) -> Booking:
@@ -225,110 +246,148 @@ def _booking_lock(booking_id: int) -> Booking:
     return booking
 
 
-@transaction.atomic
-def booking_return(*, sale_id: int, return_amount_cents: int, idempotency_key: str,
+def booking_effects(entries) -> dict[int, int]:
+    """What a booking did to each program's account, from its entries (with their accounts): the
+    amounts plus what they paid off an open claim (a credit of 12 that paid a claim of 5 earned
+    12, of which 7 landed on the balance)."""
+    effects: dict[int, int] = {}
+    for entry in entries:
+        program_id = entry.account.program_id
+        effects[program_id] = effects.get(program_id, 0) + entry.amount - entry.claim_change
+    return effects
+
+
+def _effects_of(booking: Booking) -> dict[int, int]:
+    return booking_effects(booking.entries.select_related("account"))
+
+
+@booking_service
+def booking_return(*, sale_id: int, return_amount_cents: int, idempotency_key: str | SystemKey,
                    actor: Actor, receipt_number: str = "") -> Booking:
     """Take back (part of) a sale: what it earned is taken back and what paid for it is given
-    back, in proportion to the returned amount. All returns of a sale together never exceed it."""
+    back, in proportion to the returned amount; points already spent stay as an open claim. All
+    returns of a sale together never exceed it. A replaced card's returns book on its successor."""
+    request = BookingRequest(Kind.RETURN, idempotency_key, actor,
+                             {"sale": sale_id, "amount": return_amount_cents, "receipt": receipt_number})
+    if (repeat := booking_repeat(request)) is not None:
+        return repeat
     sale = _booking_lock(sale_id)  # returns of one sale queue up behind each other
     if sale.kind not in (Kind.EARN, Kind.PAY) or not sale.purchase_amount_cents:
         raise NotReturnable()
-    if hasattr(sale, "reversal"):
+    if Booking.objects.filter(reverses=sale).exists():
         raise AlreadyReversed()
     amount_check(return_amount_cents)
-    params = {"sale": sale.pk, "amount": return_amount_cents, "receipt": receipt_number}
-    if (repeat := booking_for_request(kind=Kind.RETURN, idempotency_key=idempotency_key,
-                                      params=params)) is not None:
-        return repeat
-    returned = sale.returns.aggregate(total=Sum("purchase_amount_cents"))["total"] or 0
+    returns = sale.returns.all()
+    returned = returns.aggregate(total=Sum("purchase_amount_cents"))["total"] or 0
     left = sale.purchase_amount_cents - returned
     if return_amount_cents > left:
-        raise ReturnExceedsSale(left=left)
-    taken_back = _returned_per_account(sale)
-
-    def plan():
-        sale_entries = list(sale.entries.select_related("account__program"))
-        accounts = accounts_lock(sale.card, [entry.account.program for entry in sale_entries])
-        postings = []
-        for entry in sale_entries:
-            account = accounts[entry.account.program_id]
-            # Proportional to all returns so far, so that rounding never drifts over several returns.
-            due = abs(entry.amount) * (returned + return_amount_cents) // sale.purchase_amount_cents
-            change = due - taken_back.get(account.pk, 0)
-            if entry.amount > 0:  # the sale earned: take back, but never below zero
-                change = min(change, account_available(account, today=timezone.localdate()))
-                postings.append(Posting(account, -change))
-            else:  # the sale was paid from this account: give back
-                postings.append(Posting(account, change))
-        return postings
-
-    return booking_post(kind=Kind.RETURN, card=sale.card, program=sale.program,
-                        idempotency_key=idempotency_key, params=params, actor=actor, plan=plan,
+        raise ReturnExceedsSale(left=money_text(left))
+    card = card_lock_current(sale.card_id)
+    taken_back = {}
+    for booking in returns:
+        for program_id, effect in _effects_of(booking).items():
+            taken_back[program_id] = taken_back.get(program_id, 0) + effect
+    postings = []
+    for program_id, effect in _effects_of(sale).items():
+        # Proportional to all returns so far, so that rounding never drifts over several returns.
+        due = abs(effect) * (returned + return_amount_cents) // sale.purchase_amount_cents
+        change = due - abs(taken_back.get(program_id, 0))
+        # What the sale credited is taken back (a debit); what paid for it is given back.
+        postings.append(Posting(card, program_get(program_id), -change if effect > 0 else change,
+                                take_back=effect > 0))
+    return booking_post(request, card=card, program=sale.program, postings=postings,
                         returned_sale=sale, purchase_amount_cents=return_amount_cents,
                         receipt_number=receipt_number)
 
 
-def _returned_per_account(sale: Booking) -> dict[int, int]:
-    rows = (LedgerEntry.objects.filter(booking__returned_sale=sale)
-            .values("account_id").annotate(total=Sum("amount")))
-    return {row["account_id"]: abs(row["total"]) for row in rows}
+NOT_REVERSIBLE = {Kind.REVERSAL, Kind.EXPIRY, Kind.CARD_REPLACEMENT, Kind.RETURN}
 
 
-_NOT_REVERSIBLE = {Kind.REVERSAL, Kind.EXPIRY, Kind.CARD_REPLACEMENT, Kind.RETURN}
+def booking_reversal_refusal(booking: Booking, *, effects: dict[int, int],
+                             accounts: dict[int, AccountState], reversed_: bool,
+                             returned: bool):
+    """Why this booking cannot be reversed now, or None: the rule the till asks before it offers
+    "reverse" and the service checks before it reverses. `effects` is what the booking did per
+    program, `accounts` the state of the current card's accounts."""
+    if booking.kind in NOT_REVERSIBLE:
+        return NotReversible(why=booking.get_kind_display())
+    if reversed_:
+        return AlreadyReversed()
+    if returned:
+        return NotReversible(why=Kind.RETURN.label)
+    for program_id, effect in effects.items():
+        if effect > 0:
+            refusal = program_get(program_id).behaviour.take_back_refusal(
+                account=accounts.get(program_id, AccountState()), amount=effect)
+            if refusal is not None:
+                return refusal
+    return None
 
 
-@transaction.atomic
-def booking_reverse(*, booking_id: int, idempotency_key: str, actor: Actor, reason: str = "") -> Booking:
-    """Undo a booking with a new one that books every entry back. Once per booking."""
-    original = _booking_lock(booking_id)  # a second reversal waits here, then finds the first
-    params = {"reverses": original.pk}
+@booking_service
+def booking_reverse(*, booking_id: int, idempotency_key: str | SystemKey, actor: Actor,
+                    reason: str = "") -> Booking:
+    """Undo a booking with a new one that books every change back. Once per booking; points
+    already spent stay as an open claim."""
+    request = BookingRequest(Kind.REVERSAL, idempotency_key, actor, {"reverses": booking_id})
     # The same request again (e.g. a retry after a lost answer) gets the first answer.
-    if (repeat := booking_for_request(kind=Kind.REVERSAL, idempotency_key=idempotency_key,
-                                      params=params)) is not None:
+    if (repeat := booking_repeat(request)) is not None:
         return repeat
-    if hasattr(original, "reversal"):
-        raise AlreadyReversed()
-    if original.kind in _NOT_REVERSIBLE:
-        raise NotReversible(why=original.get_kind_display())
-    if original.returns.exists():
-        raise NotReversible(why=Kind.RETURN.label)
+    original = _booking_lock(booking_id)  # a second reversal waits here, then finds the first
+    # Read after the lock, in a statement of their own: they see what committed while it waited.
+    reversed_ = Booking.objects.filter(reverses=original).exists()
+    returned = original.returns.exists()
+    card = card_lock_current(original.card_id)
+    effects = _effects_of(original)
+    programs = [program_get(program_id) for program_id in effects]
+    states = {program_id: AccountState(balance=account.balance, claim=account.claim,
+                                       available=account_available(account))
+              for (_card, program_id), account in accounts_lock([(card, p) for p in programs]).items()}
+    if refusal := booking_reversal_refusal(original, effects=effects, accounts=states,
+                                           reversed_=reversed_, returned=returned):
+        raise refusal
+    booked_on = timezone.localtime(original.created_at).date()
+    postings = [
+        Posting(card, program, -effects[program.pk], take_back=effects[program.pk] > 0,
+                expires_on=program.behaviour.credit_expires_on(booked_on))
+        for program in programs
+    ]
+    booking = booking_post(request, card=card, program=original.program, postings=postings,
+                           reverses=original, reason=reason)
+    audit_record(actor=actor, action="booking.reversal", target=booking, reverses=original.pk,
+                 card=card.number, reason=reason)
+    return booking
 
-    def plan():
-        entries = list(original.entries.select_related("account__program", "lot"))
-        accounts = accounts_lock(original.card, [entry.account.program for entry in entries])
-        booked_on = timezone.localtime(original.created_at).date()
-        postings = []
-        for entry in entries:
-            account = accounts[entry.account.program_id]
-            if entry.amount > 0:
-                postings.append(Posting(account, -entry.amount, from_lot=entry.lot))
-            else:
-                expires_on = account.program.behaviour.credit_expires_on(booked_on)
-                postings.append(Posting(account, -entry.amount, expires_on=expires_on))
-        return postings
 
-    return booking_post(kind=Kind.REVERSAL, card=original.card, program=original.program,
-                        idempotency_key=idempotency_key, params=params, actor=actor, plan=plan,
-                        reverses=original, reason=reason)
+def account_available(account) -> int:
+    """What can be spent: the balance less lots that have expired but are not booked away yet."""
+    expired = (Lot.objects.filter(account=account, remaining__gt=0, expires_on__lt=timezone.localdate())
+               .aggregate(total=Sum("remaining"))["total"])
+    return account.balance - (expired or 0)
+
+
+# --- Expiry --------------------------------------------------------------------------------------
 
 
 def lots_expire(*, today: datetime.date, actor: Actor) -> int:
     """Book away what is left of every lot that expired before `today`, one booking per lot.
     Idempotent: a lot expires once, whoever runs this and however often."""
-    expired = 0
     lot_ids = list(Lot.objects.filter(remaining__gt=0, expires_on__lt=today).values_list("pk", flat=True))
-    for lot_id in lot_ids:
-        with transaction.atomic():
-            lot = Lot.objects.select_related("account__card", "account__program").get(pk=lot_id)
-            card, program = lot.account.card, lot.account.program
-            # Account before lot, the order every debit takes its locks in.
-            account = accounts_lock(card, [program])[program.pk]
-            lot = Lot.objects.select_for_update().get(pk=lot_id)
-            if not lot.remaining:
-                continue
-            booking_post(kind=Kind.EXPIRY, card=card, program=program,
-                         idempotency_key=f"expiry:{lot.pk}", params={"lot": lot.pk}, actor=actor,
-                         plan=lambda: [Posting(account, -lot.remaining, from_lot=lot)])
-            expired += 1
-    return expired
+    return sum(_lot_expire(lot_id=lot_id, actor=actor) is not None for lot_id in lot_ids)
+
+
+@booking_service
+def _lot_expire(*, lot_id: int, actor: Actor) -> Booking | None:
+    request = BookingRequest(Kind.EXPIRY, SystemKey(f"expiry:{lot_id}"), actor, {"lot": lot_id})
+    if booking_repeat(request) is not None:
+        return None
+    account = Lot.objects.select_related("account").get(pk=lot_id).account
+    card = Card.objects.select_for_update(no_key=True).get(pk=account.card_id)
+    program = program_get(account.program_id)
+    accounts_lock([(card, program)])
+    lot = Lot.objects.select_for_update().get(pk=lot_id)
+    if not lot.remaining:
+        return None  # spent or moved meanwhile
+    return booking_post(request, card=card, program=program,
+                        postings=[Posting(card, program, -lot.remaining, from_lot=lot)])
 

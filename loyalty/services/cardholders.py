@@ -4,10 +4,12 @@ import datetime
 from django.db import connection, transaction
 
 from loyalty.actors import Actor
-from loyalty.errors import CardNotActive, CardNotFound
+from loyalty.errors import CardNotActive
 from loyalty.models import BonusAction, Card, Cardholder
 from loyalty.services.audit import audit_record
 from loyalty.services.bookings import booking_bonus
+from loyalty.services.ledger import SystemKey
+from loyalty.services.lookup import card_find
 from tenants.encryption import blind_index, normalise_email, normalise_phone
 from tenants.selectors import merchant_current
 
@@ -79,9 +81,7 @@ def cardholder_update(*, cardholder: Cardholder, actor: Actor, **data) -> Cardho
 @transaction.atomic
 def card_register(*, card_number: str, actor: Actor, **data) -> Card:
     """Give a card to a person (a new cardholder); active cards with a sign-up bonus get it once."""
-    card = Card.objects.select_for_update().filter(number=str(card_number).strip()).first()
-    if card is None:
-        raise CardNotFound()
+    card = card_find(card_number, actor=actor, queryset=Card.objects.select_for_update())
     if card.status not in (Card.Status.ACTIVE, Card.Status.UNISSUED) or card.cardholder_id:
         raise CardNotActive(status=card.get_status_display())
     card.cardholder = cardholder_create(actor=actor, **data)
@@ -92,6 +92,6 @@ def card_register(*, card_number: str, actor: Actor, **data) -> Card:
                                              program__kind="points").select_related("program"):
         if action.applies_on(datetime.date.today()):
             booking_bonus(card_number=card.number, program=action.program, points=action.points,
-                          reason=action.name, idempotency_key=f"sign-up:{action.pk}:{card.cardholder_id}",
-                          actor=actor)
+                          reason=action.name, actor=actor,
+                          idempotency_key=SystemKey(f"sign-up:{action.pk}:{card.cardholder_id}"))
     return card

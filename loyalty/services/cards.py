@@ -6,10 +6,15 @@ from django.utils.translation import gettext as _
 
 from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_from_serial
-from loyalty.errors import CardNotActive, CardNotFound, CardNotReplaceable
-from loyalty.models import Booking, Card, Lot
+from loyalty.errors import CardNotActive, CardNotReplaceable
+from loyalty.models import Account, Booking, Card, Lot
+from loyalty.selectors import cards_with_accounts
 from loyalty.services.audit import audit_record
-from loyalty.services.ledger import Posting, accounts_lock, booking_for_request, booking_post
+from loyalty.services.bookings import program_get
+from loyalty.services.ledger import (
+    BookingRequest, Posting, SystemKey, booking_post, booking_repeat, booking_service,
+)
+from loyalty.services.lookup import card_find, card_number_clean
 
 # Typed by hand from the printed card: no 0/O, 1/I/L that a reader could mix up.
 ACTIVATION_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -34,17 +39,20 @@ def cards_create_range(*, first_serial: int, count: int, actor: Actor,
     return list(Card.objects.filter(number__in=numbers))
 
 
-def _card_lock(number: str) -> Card:
-    card = Card.objects.select_for_update().filter(number=number).first()
-    if card is None:
-        raise CardNotFound()
-    return card
+def _card_lock(number, *, actor: Actor) -> Card:
+    return card_find(number, actor=actor, queryset=Card.objects.select_for_update())
+
+
+def card_look_up(number, *, actor: Actor) -> Card:
+    """A card to show at the till or through the API, with its holder and accounts (and what of
+    each can be spent today): the look-up that counts unknown numbers."""
+    return card_find(number, actor=actor, queryset=cards_with_accounts())
 
 
 @transaction.atomic
 def card_activate(*, card_number: str, actor: Actor) -> Card:
     """Hand out a blank card: from now on it can be booked on."""
-    card = _card_lock(card_number)
+    card = _card_lock(card_number, actor=actor)
     if card.status != Card.Status.UNISSUED:
         raise CardNotActive(status=card.get_status_display())
     card.status = Card.Status.ACTIVE
@@ -56,7 +64,7 @@ def card_activate(*, card_number: str, actor: Actor) -> Card:
 @transaction.atomic
 def card_block(*, card_number: str, actor: Actor, reason: str = "") -> Card:
     """Block a lost or misused card; its balances stay and can move to a replacement."""
-    card = _card_lock(card_number)
+    card = _card_lock(card_number, actor=actor)
     if card.status not in (Card.Status.ACTIVE, Card.Status.UNISSUED):
         raise CardNotActive(status=card.get_status_display())
     card.status = Card.Status.BLOCKED
@@ -65,40 +73,38 @@ def card_block(*, card_number: str, actor: Actor, reason: str = "") -> Card:
     return card
 
 
-@transaction.atomic
-def card_replace(*, old_card_number: str, new_card_number: str, idempotency_key: str,
+@booking_service
+def card_replace(*, old_card_number: str, new_card_number: str, idempotency_key: str | SystemKey,
                  actor: Actor) -> Booking:
-    """Move every balance of the old card, lot by lot with its expiry, to a blank new card in one
-    booking; the new card takes over the holder, the old one is marked replaced."""
-    old_number, new_number = str(old_card_number).strip(), str(new_card_number).strip()
-    # Lock both cards in number order, whichever is old or new.
-    locked = {number: _card_lock(number) for number in sorted({old_number, new_number})}
-    old, new = locked[old_number], locked[new_number]
-    params = {"old": old.number, "new": new.number}
-    if old.pk == new.pk:
-        raise CardNotReplaceable(why=_("a card cannot replace itself."))
-    if (repeat := booking_for_request(kind=Booking.Kind.CARD_REPLACEMENT,
-                                      idempotency_key=idempotency_key, params=params)) is not None:
+    """Move every balance of the old card, lot by lot with its expiry, and any open claim to a
+    blank new card in one booking; the new card takes over the holder, the old one is marked
+    replaced. Both cards are locked for update first: bookings running on the old card finish
+    before, and bookings after it find the card replaced."""
+    old_number, new_number = card_number_clean(old_card_number), card_number_clean(new_card_number)
+    request = BookingRequest(Booking.Kind.CARD_REPLACEMENT, idempotency_key, actor,
+                             {"old": old_number, "new": new_number})
+    if (repeat := booking_repeat(request)) is not None:
         return repeat  # the same request again, e.g. retried after a lost answer
+    if old_number == new_number:
+        raise CardNotReplaceable(why=_("a card cannot replace itself."))
+    # In number order, whichever is old or new: the one order every replacement locks two cards in.
+    locked = {number: _card_lock(number, actor=actor) for number in sorted({old_number, new_number})}
+    old, new = locked[old_number], locked[new_number]
     if old.status not in (Card.Status.ACTIVE, Card.Status.BLOCKED):
         raise CardNotReplaceable(why=old.get_status_display())
     if new.status != Card.Status.UNISSUED:
         raise CardNotReplaceable(why=_("the new card must be a blank card that was not issued yet."))
-
-    def plan():
-        programs = [account.program for account in old.accounts.select_related("program")]
-        old_accounts = accounts_lock(old, programs)
-        new_accounts = accounts_lock(new, programs)
-        postings = []
-        for program_id, account in old_accounts.items():
-            lots = Lot.objects.select_for_update().filter(account=account, remaining__gt=0).order_by("pk")
-            for lot in lots:
-                postings.append(Posting(account, -lot.remaining, from_lot=lot))
-                postings.append(Posting(new_accounts[program_id], lot.remaining, expires_on=lot.expires_on))
-        return postings
-
-    booking = booking_post(kind=Booking.Kind.CARD_REPLACEMENT, card=old, idempotency_key=idempotency_key,
-                           params=params, actor=actor, plan=plan)
+    postings = []
+    # Nothing else writes to the old card's accounts while it is locked.
+    for account in Account.objects.filter(card=old).order_by("program_id"):
+        program = program_get(account.program_id)
+        for lot in Lot.objects.filter(account=account, remaining__gt=0).order_by("pk"):
+            postings += [Posting(old, program, -lot.remaining, from_lot=lot),
+                         Posting(new, program, lot.remaining, expires_on=lot.expires_on)]
+        if account.claim:
+            postings += [Posting(old, program, 0, claim=-account.claim),
+                         Posting(new, program, 0, claim=account.claim)]
+    booking = booking_post(request, card=old, postings=postings)
     new.status, new.cardholder = Card.Status.ACTIVE, old.cardholder
     new.save(update_fields=["status", "cardholder"])
     old.status, old.replaced_by = Card.Status.REPLACED, new

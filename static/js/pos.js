@@ -20,6 +20,7 @@
 
   let card = null; // the card on screen, as the server last described it
   let busy = false; // a booking is on its way: no second one meanwhile
+  let shown = 0; // counts the cards put on screen, so that a late refresh never shows an old one
 
   function idempotencyKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -122,6 +123,7 @@
   }
 
   function showCard(data) {
+    shown += 1;
     card = data;
     cardBox.dataset.cardNumber = data.number;
     byId("card-holder").textContent = data.first_name || texts.anonymous;
@@ -135,6 +137,7 @@
     byId("programs").replaceChildren(...data.programs.map((program) => element("div", { className: "till-program" },
       element("h3", { textContent: program.name }),
       element("p", { className: "till-program-balance", textContent: program.balance_text }),
+      program.claim_text ? element("p", { className: "till-program-claim", textContent: program.claim_text }) : "",
       element("div", { className: "till-actions" }, ...program.actions.map((action) => element("button", {
         type: "button", textContent: action.label, className: action.primary ? "primary" : "",
         dataset: { action: action.action }, onclick: () => book(action),
@@ -162,6 +165,7 @@
   async function lookUp(number) {
     number = number.trim();
     if (!number) return;
+    shown += 1; // a refresh still on its way is out of date now
     const answer = await request("GET", `${config.urls.card}${encodeURIComponent(number)}/`);
     cardInput.value = "";
     if (!answer) {
@@ -185,32 +189,44 @@
     else cardInput.focus();
   }
 
-  // "12", "12,5", "12.50" → cents; null when that is no amount.
+  // After a booking: the card's buttons and last bookings as they are now; the result stays.
+  // Not waited for: if the next card is scanned meanwhile, this answer is dropped.
+  async function refreshCard(number) {
+    const before = shown;
+    const answer = await request("GET", `${config.urls.card}${encodeURIComponent(number)}/`);
+    if (answer && answer.status === 200 && shown === before) showCard(answer.data);
+  }
+
+  // "12", "12,5", "12.50" → {cents}; otherwise {problem}, the text that says what is wrong.
   function cents(text) {
-    const match = /^\s*(\d{1,6})(?:[.,](\d{1,2}))?\s*$/.exec(text);
-    if (!match) return null;
+    text = text.trim();
+    if (!text) return { problem: texts.amount_missing };
+    if (/^[-−]/.test(text)) return { problem: texts.amount_negative };
+    const match = /^(\d+)(?:[.,](\d{1,2}))?$/.exec(text);
+    if (!match) return { problem: texts.amount_malformed };
+    if (match[1].length > 6) return { problem: texts.amount_too_large };
     const value = Number(match[1]) * 100 + Number((match[2] || "0").padEnd(2, "0"));
-    return value > 0 ? value : null;
+    return value > 0 ? { cents: value } : { problem: texts.amount_zero };
   }
 
   function book(action) {
     if (busy || !card) return;
-    const body = Object.assign({ card: card.number }, action.payload);
+    const body = Object.assign({ card_number: card.number }, action.payload);
     if (action.amount_field) {
       const amount = cents(amountInput.value);
-      if (amount === null) {
-        showError(texts.amount_missing);
+      if (amount.problem) {
+        showError(amount.problem);
         amountInput.focus();
         return;
       }
-      body[action.amount_field] = amount;
+      body[action.amount_field] = amount.cents;
     }
     submit({ action: action.action, body, key: idempotencyKey() });
   }
 
   function reverse(bookingId) {
     if (busy || !window.confirm(texts.confirm_reverse)) return;
-    submit({ action: "reversal", body: { booking: bookingId }, key: idempotencyKey() });
+    submit({ action: "reversal", body: { booking_id: bookingId }, key: idempotencyKey() });
   }
 
   // A booking, retried with its one key until the server answers; if it never does, the cashier
@@ -228,12 +244,13 @@
         return;
       }
       const result = accepted(answer);
+      cardInput.focus(); // ready for the next customer
       if (result) {
         amountInput.value = "";
         showResult(result);
-        showCard(result.card);
+        // The buttons and the last bookings as they are now, under the result.
+        refreshCard(result.card_number);
       }
-      cardInput.focus();
     } finally {
       busy = false;
       cardBox.classList.remove("busy");

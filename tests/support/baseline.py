@@ -3,7 +3,7 @@
 Tests that run inside a transaction (pytest-django's `db`) roll back to it on their own; tests
 that commit (`committed`) are put back to it by `baseline_restore` afterwards."""
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.accounts.models import User
@@ -21,6 +21,7 @@ MERCHANTS = {
 # Rows that migrations write; they stay when a test's committed rows are cleared.
 _MIGRATION_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
 _PUBLIC_KEEP = _MIGRATION_TABLES | {"tenants_merchant", "tenants_domain"}
+APPEND_ONLY_TABLES = ("loyalty_booking", "loyalty_ledgerentry", "loyalty_auditlog")
 
 
 def owner_email(schema_name: str) -> str:
@@ -62,8 +63,16 @@ def baseline_restore() -> None:
     for merchant in Merchant.objects.exclude(schema_name__in=baseline_schemas):
         merchant.delete(force_drop=True)
     tables = _tables(get_public_schema_name(), _PUBLIC_KEEP)
+    append_only = []
     for schema_name in MERCHANTS:
         tables += _tables(schema_name, _MIGRATION_TABLES)
-    with connection.cursor() as cursor:
+        append_only += [f'"{schema_name}"."{table}"' for table in APPEND_ONLY_TABLES]
+    # The ledger refuses TRUNCATE (its triggers); a test database is emptied with them set aside,
+    # in one transaction, so that they are back whatever happens.
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in append_only:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        for table in append_only:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     baseline_create()

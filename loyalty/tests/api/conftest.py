@@ -21,6 +21,25 @@ def terminal_client(host_client):
 
 
 @pytest.fixture
+def owner_client(host_client):
+    """`owner_client(merchant)`: a client on the merchant's host with the owner's API token."""
+    from rest_framework.authtoken.models import Token
+
+    from tenants.accounts.models import User
+
+    def make(merchant):
+        with schema_context(merchant.schema_name):
+            owner = User.objects.get(is_superuser=True)
+            token, _created = Token.objects.get_or_create(user=owner)
+        client = host_client(merchant)
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+        client.user = owner
+        return client
+
+    return make
+
+
+@pytest.fixture
 def shop(db, alice):
     """Alice's programs and an active card."""
     with schema_context(alice.schema_name):

@@ -26,14 +26,14 @@ def test_earn_books_and_answers_with_the_new_balance(alice, shop, terminal_clien
     client = terminal_client(alice)
 
     response = post(client, "/api/bookings/earn/", {
-        "card": shop["card"].number, "program": shop["points"].pk, "purchase_amount_cents": 1_250,
+        "card_number": shop["card"].number, "program": shop["points"].pk, "purchase_amount_cents": 1_250,
         "receipt_number": "B-1"})
 
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["kind"], body["card"], body["purchase_amount_cents"]) == ("earn", shop["card"].number, 1_250)
     assert body["entries"] == [{"program": shop["points"].pk, "program_name": shop["points"].name,
-                                "amount": 12, "balance_after": 12}]
+                                "amount": 12, "balance_after": 12, "claim_change": 0}]
     with schema_context("alice"):
         booking = Booking.objects.get()
         assert booking.terminal.name == "Till 1" and booking.staff_user is None
@@ -41,7 +41,7 @@ def test_earn_books_and_answers_with_the_new_balance(alice, shop, terminal_clien
 
 def test_same_request_twice_with_one_key_books_once_and_answers_the_same(alice, shop, terminal_client):
     client = terminal_client(alice)
-    data = {"card": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 2_000}
+    data = {"card_number": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 2_000}
 
     first = post(client, "/api/bookings/top-up/", data, key="till-1-0001")
     second = post(client, "/api/bookings/top-up/", data, key="till-1-0001")
@@ -55,7 +55,7 @@ def test_same_request_twice_with_one_key_books_once_and_answers_the_same(alice, 
 
 def test_same_key_with_a_different_body_is_refused(alice, shop, terminal_client):
     client = terminal_client(alice)
-    data = {"card": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 2_000}
+    data = {"card_number": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 2_000}
     post(client, "/api/bookings/top-up/", data, key="till-1-0002")
 
     response = post(client, "/api/bookings/top-up/", {**data, "amount_cents": 9_000}, key="till-1-0002",
@@ -67,13 +67,13 @@ def test_same_key_with_a_different_body_is_refused(alice, shop, terminal_client)
     assert balance_in(alice, shop["card"], shop["prepaid"]) == 2_000
 
 
-def test_reverse_once_through_the_api(alice, shop, terminal_client):
-    client = terminal_client(alice)
-    top_up = post(client, "/api/bookings/top-up/", {
-        "card": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 500}).json()
+def test_reverse_once_through_the_api(alice, shop, terminal_client, owner_client):
+    top_up = post(terminal_client(alice), "/api/bookings/top-up/", {
+        "card_number": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 500}).json()
+    client = owner_client(alice)
 
-    first = post(client, "/api/bookings/reverse/", {"booking": top_up["id"]})
-    second = post(client, "/api/bookings/reverse/", {"booking": top_up["id"]})
+    first = post(client, "/api/bookings/reverse/", {"booking_id": top_up["id"]})
+    second = post(client, "/api/bookings/reverse/", {"booking_id": top_up["id"]})
 
     assert first.status_code == 201
     assert first.json()["reverses"] == top_up["id"]
@@ -81,21 +81,36 @@ def test_reverse_once_through_the_api(alice, shop, terminal_client):
     assert balance_in(alice, shop["card"], shop["prepaid"]) == 0
 
 
+def test_a_terminal_token_without_a_person_cannot_reverse(alice, shop, terminal_client):
+    client = terminal_client(alice)
+    top_up = post(client, "/api/bookings/top-up/", {
+        "card_number": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 500}).json()
+
+    response = post(client, "/api/bookings/reverse/", {"booking_id": top_up["id"]})
+
+    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    with schema_context("alice"):
+        assert not Booking.objects.filter(kind="reversal").exists()
+        assert Booking.objects.count() == 1
+    assert balance_in(alice, shop["card"], shop["prepaid"]) == 500
+
+
 @pytest.mark.parametrize(("path", "data", "status", "code"), [
-    ("/api/bookings/earn/", {"card": "0000000000000", "program": "P", "purchase_amount_cents": 100},
+    ("/api/bookings/earn/", {"card_number": "0000000000000", "program": "P", "purchase_amount_cents": 100},
      400, "invalid_input"),
-    ("/api/bookings/earn/", {"card": "0000000000000", "program": 1, "purchase_amount_cents": 100},
+    ("/api/bookings/earn/", {"card_number": "0000000000000", "program": 1, "purchase_amount_cents": 100},
      404, "card_not_found"),
-    ("/api/bookings/top-up/", {"card": "CARD", "program": "PREPAID", "amount_cents": -5}, 400, "invalid_input"),
-    ("/api/bookings/top-up/", {"card": "CARD", "program": "PREPAID", "amount_cents": 10**12}, 400,
+    ("/api/bookings/top-up/", {"card_number": "CARD", "program": "PREPAID", "amount_cents": -5}, 400, "invalid_input"),
+    ("/api/bookings/top-up/", {"card_number": "CARD", "program": "PREPAID", "amount_cents": 10**12}, 400,
      "invalid_input"),
-    ("/api/bookings/top-up/", {"card": "CARD", "program": "POINTS", "amount_cents": 100}, 422, "wrong_program"),
-    ("/api/bookings/pay/", {"card": "CARD", "program": "PREPAID", "amount_cents": 100}, 409,
+    ("/api/bookings/top-up/", {"card_number": "CARD", "program": "POINTS", "amount_cents": 100}, 422, "wrong_program"),
+    ("/api/bookings/pay/", {"card_number": "CARD", "program": "PREPAID", "amount_cents": 100}, 409,
      "insufficient_balance"),
-    ("/api/bookings/top-up/", {"card": "CARD"}, 400, "invalid_input"),
-    ("/api/bookings/top-up/", '{"card": "CARD", "program": ', 400, "malformed_request"),
-    ("/api/bookings/redeem-reward/", {"card": "CARD", "reward": 999999}, 404, "reward_not_found"),
-    ("/api/bookings/reverse/", {"booking": 999999}, 404, "booking_not_found"),
+    ("/api/bookings/top-up/", {"card_number": "CARD"}, 400, "invalid_input"),
+    ("/api/bookings/top-up/", '{"card_number": "CARD", "program": ', 400, "malformed_request"),
+    ("/api/bookings/redeem-reward/", {"card_number": "CARD", "reward": 999999}, 404, "reward_not_found"),
+    ("/api/bookings/return/", {"sale_id": 999999, "return_amount_cents": 100}, 404, "booking_not_found"),
+    ("/api/bookings/return/", {"sale_id": 2**70, "return_amount_cents": 100}, 400, "invalid_input"),
 ])
 def test_invalid_input_gets_a_clear_4xx_and_books_nothing(alice, shop, terminal_client, path, data, status, code):
     replacements = {"CARD": shop["card"].number, "PREPAID": shop["prepaid"].pk, "POINTS": shop["points"].pk}
@@ -121,7 +136,7 @@ def test_blocked_card_is_refused_in_german_by_default(alice, shop, terminal_clie
         card_block(card_number=shop["card"].number, actor=Actor(label="test"))
 
     response = post(terminal_client(alice), "/api/bookings/top-up/", {
-        "card": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 100})
+        "card_number": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 100})
 
     assert response.status_code == 409
     assert response.json() == {"code": "card_not_active",
@@ -131,7 +146,7 @@ def test_blocked_card_is_refused_in_german_by_default(alice, shop, terminal_clie
 def test_missing_idempotency_key_is_refused(alice, shop, terminal_client):
     response = terminal_client(alice).post(
         "/api/bookings/top-up/",
-        {"card": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 100},
+        {"card_number": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 100},
         content_type="application/json", headers={"Accept-Language": "en"})
 
     assert response.status_code == 400
@@ -151,14 +166,14 @@ def test_requests_without_or_with_a_bad_token_are_refused(alice, shop, host_clie
 
 def test_card_lookup_shows_balances_and_only_the_first_name(alice, shop, terminal_client):
     client = terminal_client(alice)
-    post(client, "/api/bookings/top-up/", {"card": shop["card"].number, "program": shop["prepaid"].pk,
+    post(client, "/api/bookings/top-up/", {"card_number": shop["card"].number, "program": shop["prepaid"].pk,
                                            "amount_cents": 700})
 
     body = client.get(f"/api/cards/{shop['card'].number}/").json()
 
     assert body == {"number": shop["card"].number, "status": "active", "first_name": "",
                     "accounts": [{"program": shop["prepaid"].pk, "program_name": shop["prepaid"].name,
-                                  "kind": "prepaid", "balance": 700}]}
+                                  "kind": "prepaid", "balance": 700, "claim": 0}]}
 
 
 def test_user_token_books_as_that_user_and_only_staff_may_adjust(alice, shop, host_client, terminal_client):
@@ -171,7 +186,7 @@ def test_user_token_books_as_that_user_and_only_staff_may_adjust(alice, shop, ho
         token = Token.objects.create(user=owner)
     owner_client = host_client(alice)
     owner_client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
-    data = {"card": shop["card"].number, "program": shop["points"].pk, "amount": 40, "reason": "Goodwill"}
+    data = {"card_number": shop["card"].number, "program": shop["points"].pk, "amount": 40, "reason": "Goodwill"}
 
     by_terminal = post(terminal_client(alice), "/api/bookings/adjust/", data)
     by_owner = post(owner_client, "/api/bookings/adjust/", data)
@@ -186,7 +201,7 @@ def test_user_token_books_as_that_user_and_only_staff_may_adjust(alice, shop, ho
 def test_bookings_of_alice_are_invisible_through_bobs_token_and_host(alice, bob, shop, terminal_client):
     alice_client = terminal_client(alice)
     booking = post(alice_client, "/api/bookings/top-up/", {
-        "card": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 900}).json()
+        "card_number": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 900}).json()
     bob_client = terminal_client(bob)
     alice_token = alice_client.defaults["HTTP_AUTHORIZATION"]
 
@@ -197,7 +212,7 @@ def test_bookings_of_alice_are_invisible_through_bobs_token_and_host(alice, bob,
     bob_client.defaults["HTTP_AUTHORIZATION"] = alice_token
     assert bob_client.get("/api/programs/").status_code == 401
     refused = post(bob_client, "/api/bookings/top-up/", {
-        "card": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 900})
+        "card_number": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 900})
     assert refused.status_code == 401
     with schema_context("bob"):
         assert not Booking.objects.exists()

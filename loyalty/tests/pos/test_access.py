@@ -19,7 +19,7 @@ def api_answers(client, shop):
     return [
         client.get(f"/api/cards/{number}/").status_code,
         client.get(f"/api/cards/{number}/bookings/").status_code,
-        client.post("/api/bookings/reverse/", json.dumps({"booking": 1}), content_type="application/json",
+        client.post("/api/bookings/reverse/", json.dumps({"booking_id": 1}), content_type="application/json",
                     HTTP_IDEMPOTENCY_KEY="k", HTTP_X_CSRFTOKEN=client.csrf()).status_code,
     ]
 

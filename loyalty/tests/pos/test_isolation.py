@@ -26,7 +26,7 @@ def test_alices_device_cookie_and_staff_session_are_worthless_on_another_merchan
     page = stranger.get("/pos/")
     sign_in_page = stranger.get("/pos/login/")
     look_up = stranger.card(their_card.number)
-    booking = stranger.post("/pos/api/bookings/earn/", {"card": their_card.number, "program": their_points.pk,
+    booking = stranger.post("/pos/api/bookings/earn/", {"card_number": their_card.number, "program": their_points.pk,
                                                         "purchase_amount_cents": 500},
                             content_type="application/json", HTTP_IDEMPOTENCY_KEY="k",
                             HTTP_X_CSRFTOKEN=alices_till.cookies["csrftoken"].value)

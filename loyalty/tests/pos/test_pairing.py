@@ -16,6 +16,7 @@ from loyalty.pos.services import PAIRING_CODE_ALPHABET, pairing_code_create, ter
 from loyalty.tests.pos.conftest import TillClient, paired_terminal
 from tenants.accounts.models import User
 from tenants.models import Merchant
+from tenants.routing import merchants_changed
 from tests.support.baseline import PASSWORD, owner_email
 
 REFUSAL = "Revoke a terminal in the back office or ask your Stammkunde contact to raise the licence."
@@ -96,6 +97,7 @@ def test_the_device_cookie_is_secure_over_https(alice):
 def test_a_code_pairs_once(alice):
     code = new_code(alice)
     Merchant.objects.filter(pk=alice.pk).update(terminal_limit=5)
+    merchants_changed()
     pair(alice, code)
 
     _, again = pair(alice, code)
@@ -123,6 +125,7 @@ def test_an_expired_code_is_refused(alice):
 @pytest.mark.django_db
 def test_pairing_beyond_the_licence_is_refused_and_revoking_frees_a_seat(alice):
     Merchant.objects.filter(pk=alice.pk).update(terminal_limit=1)
+    merchants_changed()
     first, _ = pair(alice, new_code(alice, "Counter 1"))
     code = new_code(alice, "Counter 2")
 
@@ -152,6 +155,7 @@ def test_pairing_beyond_the_licence_is_refused_and_revoking_frees_a_seat(alice):
 @pytest.mark.django_db
 def test_the_back_office_shows_the_licence_and_what_to_do_when_it_is_full(alice):
     Merchant.objects.filter(pk=alice.pk).update(terminal_limit=1)
+    merchants_changed()
     paired_terminal(alice, "Counter 1")
     client = back_office(alice)
 
@@ -175,7 +179,7 @@ def test_wrong_pairing_codes_are_throttled_per_address(alice, caplog):
     assert right_code_meanwhile.status_code == 429
     with schema_context("alice"):
         assert not Terminal.objects.exists()
-        assert AuditLog.objects.filter(action="pos.throttled.wrong-pairing-codes").count() == 1
+        assert AuditLog.objects.filter(action="throttled.wrong-pairing-codes").count() == 1
     assert "wrong-pairing-codes" in caplog.text
 
 
@@ -184,8 +188,10 @@ def one_seat(alice):
     """Alice's licence at one terminal, for a test that commits; the licence is put back after."""
     licensed = Merchant.objects.get(pk=alice.pk).terminal_limit
     Merchant.objects.filter(pk=alice.pk).update(terminal_limit=1)
+    merchants_changed()
     yield
     Merchant.objects.filter(pk=alice.pk).update(terminal_limit=licensed)
+    merchants_changed()
 
 
 def test_two_tills_pairing_at_once_cannot_both_take_the_last_seat(committed, alice, one_seat):

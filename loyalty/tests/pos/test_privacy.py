@@ -33,13 +33,13 @@ def test_no_till_answer_contains_more_of_the_holder_than_the_first_name(alice, s
         for path in ("/pos/", "/pos/login/", "/pos/pin/", "/pos/pair/"):
             seen(client.get(path, HTTP_ACCEPT_LANGUAGE=language, follow=True))
         seen(client.card(card, HTTP_ACCEPT_LANGUAGE=language))
-    seen(client.book("earn", {"card": card, "program": program, "purchase_amount_cents": 2_500}))
-    seen(client.book("top_up", {"card": card, "program": shop["prepaid"].pk, "amount_cents": 1_000}))
-    seen(client.book("pay", {"card": card, "program": shop["prepaid"].pk, "amount_cents": 500}))
-    seen(client.book("pay", {"card": card, "program": shop["prepaid"].pk, "amount_cents": 99_999}))  # refused
-    stamped = seen(client.book("stamp", {"card": card, "program": shop["stamps"].pk})).json()
-    seen(client.book("redeem_reward", {"card": card, "reward": shop["reward"].pk}))
-    seen(client.book("reversal", {"booking": stamped["booking"]}))
+    seen(client.book("earn", {"card_number": card, "program": program, "purchase_amount_cents": 2_500}))
+    seen(client.book("top_up", {"card_number": card, "program": shop["prepaid"].pk, "amount_cents": 1_000}))
+    seen(client.book("pay", {"card_number": card, "program": shop["prepaid"].pk, "amount_cents": 500}))
+    seen(client.book("pay", {"card_number": card, "program": shop["prepaid"].pk, "amount_cents": 99_999}))  # refused
+    stamped = seen(client.book("stamp", {"card_number": card, "program": shop["stamps"].pk})).json()
+    seen(client.book("redeem_reward", {"card_number": card, "reward": shop["reward"].pk}))
+    seen(client.book("reversal", {"booking_id": stamped["booking"]}))
     seen(client.post_json(f"/pos/api/cards/{card}/register/", {"first_name": "X", "consent": True}))  # refused
     seen(client.post_json(f"/pos/api/cards/{shop['blank'].number}/register/",
                           {"first_name": "Berta", "email": "berta@example.org", "consent": True}))
@@ -49,7 +49,7 @@ def test_no_till_answer_contains_more_of_the_holder_than_the_first_name(alice, s
 
     bodies = [response.content.decode() for response in answers]
     assert all(response.status_code < 500 for response in answers)
-    assert sum("Annegret" in body for body in bodies) == 8  # the first name is there …
+    assert sum("Annegret" in body for body in bodies) == 2  # the first name is there (card look-ups) …
     for value in NEVER_SHOWN + ["berta@example.org"]:  # … nothing else of the person
         assert not [body for body in bodies if value in body], value
     assert not [body for body in bodies if re.search(r"\b(last_name|birth_date|postcode|phone)\b", body)]

@@ -125,7 +125,7 @@ def test_wrong_pins_are_throttled_and_written_down(alice, cashier, till_client, 
     assert right_meanwhile.status_code == 429
     assert client.get("/pos/")["Location"] == "/pos/login/"
     with schema_context("alice"):
-        entry = AuditLog.objects.get(action="pos.throttled.wrong-pins")
+        entry = AuditLog.objects.get(action="throttled.wrong-pins")
         assert entry.actor_terminal == client.terminal and entry.data["user"] == cashier.pk
     assert "wrong-pins" in caplog.text
     # The password still works: a forgotten PIN locks nobody out.

@@ -8,6 +8,7 @@ from loyalty.pos.auth import TERMINAL_COOKIE
 from loyalty.services.bookings import booking_earn, booking_stamp, booking_top_up, booking_voucher_issue
 from loyalty.services.cardholders import cardholder_create
 from tenants.models import ContractStatus, Merchant
+from tenants.routing import merchants_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def _holder(first_name):
 def test_earn_books_for_the_staff_member_at_this_terminal_and_shows_the_new_balance(alice, shop, cashier, till_client):
     client = till_client(alice, email=cashier.email)
 
-    response = client.book("earn", {"card": shop["card"].number, "program": shop["points"].pk,
+    response = client.book("earn", {"card_number": shop["card"].number, "program": shop["points"].pk,
                                     "purchase_amount_cents": 1_250}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 201, response.json()
@@ -58,16 +59,19 @@ def test_earn_books_for_the_staff_member_at_this_terminal_and_shows_the_new_bala
     assert result["headline"] == "+12 points"
     assert result["balances"] == [{"program": "Bonuspunkte", "balance_text": "12 points"}]
     assert result["reached"] == ["Reward reached: Kaffee"]
-    assert [a["label"] for a in result["card"]["programs"][0]["actions"]] == ["Earn", "Redeem: Kaffee (10)"]
+    assert result["card_number"] == shop["card"].number
+    card = client.card(shop["card"].number, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert [a["label"] for a in card["programs"][0]["actions"]] == ["Earn", "Redeem: Kaffee (10)"]
     with schema_context("alice"):
         booking = Booking.objects.get()
         assert (booking.staff_user, booking.terminal) == (cashier, client.terminal)
-        assert AuditLog.objects.get(action="booking.earn").actor_terminal == client.terminal
+        # The booking row is its own record of who booked it where; corrections are audited too.
+        assert not AuditLog.objects.filter(action__startswith="booking.").exists()
 
 
 def test_a_retry_with_the_same_key_books_once_and_answers_the_same(alice, shop, till_client):
     client = till_client(alice)
-    data = {"card": shop["card"].number, "program": shop["points"].pk, "purchase_amount_cents": 990}
+    data = {"card_number": shop["card"].number, "program": shop["points"].pk, "purchase_amount_cents": 990}
 
     first = client.book("earn", data, key="browser-key-1")
     second = client.book("earn", data, key="browser-key-1")
@@ -86,7 +90,7 @@ def test_a_retry_with_the_same_key_books_once_and_answers_the_same(alice, shop, 
 def test_each_action_books_through_the_till(alice, shop, till_client, action, data, program, expected):
     client = till_client(alice)
 
-    response = client.book(action, {"card": shop["card"].number, "program": shop[program].pk, **data})
+    response = client.book(action, {"card_number": shop["card"].number, "program": shop[program].pk, **data})
 
     assert response.status_code == 201, response.json()
     assert balance(shop["card"], shop[program]) == expected
@@ -105,10 +109,10 @@ def test_debits_redeem_what_the_balance_covers(alice, shop, till_client):
         booking_stamp(card_number=card, program=shop["stamps"], stamps=3, idempotency_key="s", actor=actor)
 
     answers = [
-        client.book("pay", {"card": card, "program": shop["prepaid"].pk, "amount_cents": 400}),
-        client.book("voucher_redeem", {"card": card, "program": shop["voucher"].pk, "amount_cents": 500}),
-        client.book("redeem_reward", {"card": card, "reward": shop["reward"].pk}),
-        client.book("redeem_stamps", {"card": card, "program": shop["stamps"].pk}),
+        client.book("pay", {"card_number": card, "program": shop["prepaid"].pk, "amount_cents": 400}),
+        client.book("voucher_redeem", {"card_number": card, "program": shop["voucher"].pk, "amount_cents": 500}),
+        client.book("redeem_reward", {"card_number": card, "reward": shop["reward"].pk}),
+        client.book("redeem_stamps", {"card_number": card, "program": shop["stamps"].pk}),
     ]
 
     assert [answer.status_code for answer in answers] == [201] * 4, [a.json() for a in answers]
@@ -117,23 +121,23 @@ def test_debits_redeem_what_the_balance_covers(alice, shop, till_client):
 
 def test_a_refusal_is_json_with_code_and_message_in_the_users_language(alice, shop, till_client):
     client = till_client(alice)
-    data = {"card": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 500}
+    data = {"card_number": shop["card"].number, "program": shop["prepaid"].pk, "amount_cents": 500}
 
     english = client.book("pay", data, HTTP_ACCEPT_LANGUAGE="en")
     german = client.book("pay", data, HTTP_ACCEPT_LANGUAGE="de")
 
     assert english.status_code == german.status_code == 409
     assert english.json() == {"code": "insufficient_balance",
-                              "message": "The balance is too low: 0 available, 500 requested."}
+                              "message": "The balance is too low: 0.00 € available, 5.00 € requested."}
     assert german.json() == {"code": "insufficient_balance",
-                             "message": "Das Guthaben reicht nicht: 0 verfügbar, 500 verlangt."}
+                             "message": "Das Guthaben reicht nicht: 0,00 € verfügbar, 5,00 € verlangt."}
     with schema_context("alice"):
         assert not Booking.objects.exists()
 
 
 def test_unknown_actions_and_missing_keys_are_refused(alice, shop, till_client):
     client = till_client(alice)
-    data = {"card": shop["card"].number, "program": shop["points"].pk, "purchase_amount_cents": 500}
+    data = {"card_number": shop["card"].number, "program": shop["points"].pk, "purchase_amount_cents": 500}
 
     unknown = client.book("adjust", data)
     keyless = client.post_json("/pos/api/bookings/earn/", data)
@@ -149,7 +153,7 @@ def test_the_endpoints_need_the_terminal_cookie_and_the_staff_session_and_csrf(a
     no_device = till_client(alice)
     del no_device.cookies[TERMINAL_COOKIE]
     no_csrf = till_client(alice)
-    data = {"card": shop["card"].number, "program": shop["points"].pk, "purchase_amount_cents": 500}
+    data = {"card_number": shop["card"].number, "program": shop["points"].pk, "purchase_amount_cents": 500}
 
     answers = [signed_out.card(shop["card"].number), no_device.card(shop["card"].number),
                signed_out.book("earn", data), no_device.book("earn", data)]
@@ -166,9 +170,10 @@ def test_the_endpoints_need_the_terminal_cookie_and_the_staff_session_and_csrf(a
 def test_after_the_contract_ended_the_till_books_nothing(alice, shop, till_client):
     client = till_client(alice)
     Merchant.objects.filter(pk=alice.pk).update(contract_status=ContractStatus.ENDED)
+    merchants_changed()
 
     page = client.get("/pos/", HTTP_ACCEPT_LANGUAGE="en")
-    response = client.book("earn", {"card": shop["card"].number, "program": shop["points"].pk,
+    response = client.book("earn", {"card_number": shop["card"].number, "program": shop["points"].pk,
                                     "purchase_amount_cents": 500}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert "The contract has ended" in page.content.decode()
@@ -180,16 +185,17 @@ def test_after_the_contract_ended_the_till_books_nothing(alice, shop, till_clien
 
 def test_a_manager_reverses_a_booking_of_the_card_once(alice, shop, till_client):
     client = till_client(alice)
-    earned = client.book("earn", {"card": shop["card"].number, "program": shop["points"].pk,
+    earned = client.book("earn", {"card_number": shop["card"].number, "program": shop["points"].pk,
                                   "purchase_amount_cents": 2_000}).json()
-    assert earned["card"]["bookings"][0]["reversible"] is True
+    assert client.card(shop["card"].number).json()["bookings"][0]["reversible"] is True
 
-    reversed_ = client.book("reversal", {"booking": earned["booking"]}, HTTP_ACCEPT_LANGUAGE="en")
-    again = client.book("reversal", {"booking": earned["booking"]})
+    reversed_ = client.book("reversal", {"booking_id": earned["booking"]}, HTTP_ACCEPT_LANGUAGE="en")
+    again = client.book("reversal", {"booking_id": earned["booking"]})
 
     assert reversed_.status_code == 201
     assert reversed_.json()["headline"] == "−20 points"
-    assert [(b["kind"], b["reversed"], b["reversible"]) for b in reversed_.json()["card"]["bookings"]] == [
+    bookings = client.card(shop["card"].number, HTTP_ACCEPT_LANGUAGE="en").json()["bookings"]
+    assert [(b["kind"], b["reversed"], b["reversible"]) for b in bookings] == [
         ("reversal", False, False), ("purchase", True, False)]
     assert again.status_code == 409 and again.json()["code"] == "already_reversed"
     assert balance(shop["card"], shop["points"]) == 0
@@ -197,12 +203,12 @@ def test_a_manager_reverses_a_booking_of_the_card_once(alice, shop, till_client)
 
 def test_a_cashier_cannot_reverse(alice, shop, cashier, till_client):
     client = till_client(alice, email=cashier.email)
-    earned = client.book("earn", {"card": shop["card"].number, "program": shop["points"].pk,
+    earned = client.book("earn", {"card_number": shop["card"].number, "program": shop["points"].pk,
                                   "purchase_amount_cents": 2_000}).json()
 
-    response = client.book("reversal", {"booking": earned["booking"]})
+    response = client.book("reversal", {"booking_id": earned["booking"]})
 
-    assert earned["card"]["bookings"][0]["reversible"] is False
+    assert client.card(shop["card"].number).json()["bookings"][0]["reversible"] is False
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
     with schema_context("alice"):
         assert not Booking.objects.filter(kind="reversal").exists()

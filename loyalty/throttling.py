@@ -1,5 +1,6 @@
-"""Failed attempts at the till (unknown card numbers, wrong PINs, wrong pairing codes) counted in
-the cache per terminal, user or address, so that guessing is slowed down and gets noticed."""
+"""Failed attempts (unknown card numbers at the till and in the REST API, wrong PINs, passwords and
+pairing codes) counted in the cache per terminal, user or address, so that guessing is slowed down
+and gets noticed."""
 import logging
 import math
 import time
@@ -11,7 +12,7 @@ from django.db import connection
 from loyalty.actors import Actor
 from loyalty.services.audit import audit_record
 
-logger = logging.getLogger("loyalty.pos")
+logger = logging.getLogger("loyalty.throttling")
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,10 @@ def actor_subjects(actor: Actor) -> list[str]:
 
 def limit_exceeded_record(*, limit: Limit, actor: Actor, **data) -> None:
     """Write down that someone went over a limit: an audit row and a warning in the log."""
-    audit_record(actor=actor, action=f"pos.throttled.{limit.name}", failures=limit.failures,
+    audit_record(actor=actor, action=f"throttled.{limit.name}", failures=limit.failures,
                  window_seconds=limit.window, **data)
     logger.warning(
-        "Till throttled (%s): more than %s failed attempts in %s s; "
+        "Throttled (%s): more than %s failed attempts in %s s; "
         "merchant %s, terminal %s, user %s",
         limit.name, limit.failures, limit.window, connection.schema_name,
         actor.terminal.pk if actor.terminal else "-", actor.user.pk if actor.user else "-",

@@ -1,0 +1,49 @@
+"""Finding a card by its printed number: one look-up for the till, the REST API and every booking.
+A mistyped number (its check digit does not match) is refused without a query; an unknown one is
+counted against the terminal and the person asking, and too many pause their look-ups."""
+from typing import NoReturn
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.actors import Actor
+from loyalty.cardnumbers import card_number_is_valid
+from loyalty.errors import CardNotFound, TooManyAttempts
+from loyalty.models import Card
+from loyalty.throttling import UNKNOWN_CARDS, actor_subjects, limit_exceeded_record
+
+LOOKUPS_PAUSED = _("Too many unknown card numbers in a row. Card look-ups are paused: try again in "
+                   "%(minutes)s min.")
+NUMBER_MISTYPED = _("This is not a valid card number: please check the digits.")
+
+
+def card_number_clean(number) -> str:
+    """The number as printed: scanners and people add spaces around it."""
+    return str(number).strip()
+
+
+def card_lookups_check(actor: Actor) -> None:
+    """Refuse while this actor's look-ups are paused."""
+    if wait := UNKNOWN_CARDS.wait(*actor_subjects(actor)):
+        raise TooManyAttempts(LOOKUPS_PAUSED, retry_after=wait)
+
+
+def card_unknown_refuse(actor: Actor) -> NoReturn:
+    """Count an unknown number against the actor and refuse it (with a pause when over the limit)."""
+    if wait := UNKNOWN_CARDS.fail(*actor_subjects(actor)):
+        limit_exceeded_record(limit=UNKNOWN_CARDS, actor=actor)
+        raise TooManyAttempts(LOOKUPS_PAUSED, retry_after=wait)
+    raise CardNotFound()
+
+
+def card_find(number, *, actor: Actor, queryset: QuerySet[Card] | None = None) -> Card:
+    """The card with this number, read through `queryset` (to lock it or load more with it)."""
+    card_lookups_check(actor)
+    number = card_number_clean(number)
+    if not card_number_is_valid(number):
+        # The check digit caught a typo: that reveals nothing about cards and is not counted.
+        raise CardNotFound(NUMBER_MISTYPED)
+    card = (Card.objects if queryset is None else queryset).filter(number=number).first()
+    if card is None:
+        card_unknown_refuse(actor)
+    return card
