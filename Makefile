@@ -12,7 +12,11 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 dev: setup
 	$(STACK) run dev -- $(PY) deploy/local/dev.py
 
+# Lint and the SPEC's dependency rules (import-linter contracts in pyproject.toml) first: both are
+# quick and need no database.
 test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(STACK) run test -- $(PY) -m pytest $(PYTEST_ARGS)
 
 setup: system-packages $(VENV)/.installed $(MO_FILES)
@@ -41,7 +45,12 @@ bench-provision: setup
 
 .PHONY: bench-bookings
 bench-bookings: setup
+	@deploy/local/system-packages.sh bench
 	$(STACK) run bench -- $(PY) bench/bookings.py
+
+.PHONY: bench-booking-cost
+bench-booking-cost: setup
+	$(STACK) run bench -- $(PY) bench/booking_cost.py
 
 .PHONY: bench-pos-scan
 bench-pos-scan: setup

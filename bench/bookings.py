@@ -116,9 +116,32 @@ def start_server(port: int, workers: int, worker_class: str = "sync", threads: i
     raise SystemExit("gunicorn did not start")
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds_by_process() -> dict[str, float]:
+    """CPU time used so far by the web server's processes and by PostgreSQL's, from /proc."""
+    totals = {"gunicorn": 0.0, "postgres": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        cpu = (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
+        if b"gunicorn" in cmdline:
+            totals["gunicorn"] += cpu
+        elif text[text.index("(") + 1:text.rindex(")")] == "postgres":
+            totals["postgres"] += cpu
+    return totals
+
+
 def wrk(port: int, script: Path, connections: int, seconds: int) -> dict:
-    """One wrk run; its figures and the share of the machine's CPU that wrk itself used."""
+    """One wrk run; its figures, the share of the machine's CPU that wrk itself used, and the
+    server's CPU time (web server, PostgreSQL) in the run."""
     threads = min(2, connections)
+    server_before = cpu_seconds_by_process()
     before = os.times()
     started = time.perf_counter()
     result = subprocess.run(
@@ -127,6 +150,7 @@ def wrk(port: int, script: Path, connections: int, seconds: int) -> dict:
         capture_output=True, text=True, check=True)
     wall = time.perf_counter() - started
     after = os.times()
+    server_after = cpu_seconds_by_process()
     client_cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     match = re.search(r"^RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+) (\d+)$", result.stdout, re.M)
     if not match:
@@ -136,6 +160,7 @@ def wrk(port: int, script: Path, connections: int, seconds: int) -> dict:
         "requests": int(requests), "seconds": int(duration_us) / 1e6, "p50": float(p50),
         "p99": float(p99), "max": float(worst), "failures": int(bad_status) + int(socket_errors),
         "client_cpu_share": client_cpu / (wall * (os.cpu_count() or 1)),
+        "server_cpu": {name: server_after[name] - server_before[name] for name in server_after},
     }
 
 
@@ -169,7 +194,7 @@ def pgbench_tps(clients: int, seconds: int) -> float | None:
     result = subprocess.run([*base, "-c", str(clients), "-j", "2", "-T", str(seconds), "bench_pgbench"],
                             check=True, capture_output=True, text=True)
     subprocess.run([str(psql), *base[1:], "-d", url.path.lstrip("/"), "-qc",
-                    "DROP DATABASE bench_pgbench"], capture_output=True)
+                    "DROP DATABASE bench_pgbench"], capture_output=True, check=False)
     match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout)
     return float(match.group(1)) if match else None
 
@@ -190,9 +215,9 @@ def main():
     port = free_port()
     server = start_server(port, args.workers, args.worker_class, args.threads)
     scenarios = {
-        "16": dict(connections=16, cards=cards, label="16 terminals, 1,000 cards"),
-        "64": dict(connections=64, cards=cards, label="64 terminals, 1,000 cards"),
-        "hot": dict(connections=16, cards=cards[:1], label="16 terminals, one hot card"),
+        "16": {"connections": 16, "cards": cards, "label": "16 terminals, 1,000 cards"},
+        "64": {"connections": 64, "cards": cards, "label": "64 terminals, 1,000 cards"},
+        "hot": {"connections": 16, "cards": cards[:1], "label": "16 terminals, one hot card"},
     }
     results = []
     try:
@@ -214,6 +239,10 @@ def main():
         print(f"{figures['label']:<28} {figures['rate']:7.0f} bookings/s{share}; p50 "
               f"{figures['p50']:5.1f} ms, p99 {figures['p99']:5.1f} ms, max {figures['max']:6.1f} ms; "
               f"failures {figures['failures']}; wrk used {figures['client_cpu_share']:.0%} of the CPU")
+        booked = max(1, figures["requests"] - figures["failures"])
+        per_booking = {name: seconds * 1000 / booked for name, seconds in figures["server_cpu"].items()}
+        print(f"{'':<28} CPU per booking: web server {per_booking['gunicorn']:.2f} ms, "
+              f"PostgreSQL {per_booking['postgres']:.2f} ms")
     print(f"pgbench TPC-B (scale 10, 16 clients, same server): "
           f"{f'{tps:.0f} transactions/s' if tps else 'not available'}")
     print(f"database: {settings.DATABASES['default']['HOST']}:{settings.DATABASES['default']['PORT']}")

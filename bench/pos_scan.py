@@ -11,20 +11,19 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bookings import ROOT, free_port, start_server  # noqa: E402  (sets Django up, too)
+from bookings import ROOT, free_port, start_server
+from django.conf import settings
+from django.core.management import call_command
+from django_tenants.utils import schema_context
 
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django_tenants.utils import schema_context  # noqa: E402
-
-from loyalty.actors import Actor  # noqa: E402
-from loyalty.models import Program, Reward  # noqa: E402
-from loyalty.pos.services import cashier_group, pairing_code_create  # noqa: E402
-from loyalty.services import bookings  # noqa: E402
-from loyalty.services.cardholders import card_register  # noqa: E402
-from loyalty.services.cards import cards_create_range  # noqa: E402
-from tenants.accounts.models import User  # noqa: E402
-from tenants.services import merchant_provision  # noqa: E402
+from loyalty.actors import Actor
+from loyalty.models import Program, Reward
+from loyalty.pos.services import cashier_group, pairing_code_create
+from loyalty.services import bookings
+from loyalty.services.cardholders import card_register
+from loyalty.services.cards import cards_create_range
+from tenants.accounts.models import User
+from tenants.services import merchant_provision
 
 PASSWORD = "a long benchmark password"
 WARM_UP = 3

@@ -1,22 +1,27 @@
 """The merchant's programs with their rewards and bonus actions, as every booking reads them: kept
-in each process per merchant schema and checked against a version number in the shared cache on
-each use, so that a change made anywhere is seen everywhere with the next booking.
+in each process per merchant schema and checked against a version number in the shared cache at
+most once a second, so that a change made anywhere is seen everywhere a second later at most (in
+the process that made it, at once).
 
 A write bumps the version at once (for readers in the same transaction) and again when it commits
 (for readers that loaded the old rows in between). Cache keys carry the schema name (the cache's key
 function), so merchants never share a version or a catalog."""
+import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
 from django.db import connection, transaction
 
 _VERSION_KEY = "loyalty:catalog-version"
+# How long a process trusts the version it last read before reading it again.
+VERSION_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
 class Catalog:
     version: str
+    checked_at: float  # time.monotonic() when the version was last found current
     # Every program, active or paused, with its active rewards (cheapest first) and its bonus
     # actions loaded: `program.rewards.all()` and `program.bonus_actions.all()` ask no database.
     programs: dict[int, object] = field(default_factory=dict)
@@ -44,7 +49,7 @@ def _current_version() -> str:
     return version
 
 
-def _load(version: str) -> Catalog:
+def _load(version: str, now: float) -> Catalog:
     from django.db.models import Prefetch
 
     from loyalty.models import Program, Reward
@@ -56,7 +61,7 @@ def _load(version: str) -> Catalog:
         ).order_by("pk")
     )
     return Catalog(
-        version=version,
+        version=version, checked_at=now,
         programs={program.pk: program for program in programs},
         rewards={reward.pk: reward for program in programs for reward in program.rewards.all()},
     )
@@ -65,14 +70,21 @@ def _load(version: str) -> Catalog:
 def catalog() -> Catalog:
     """The current merchant's catalog; loaded from the database only after a change."""
     schema = connection.schema_name
-    version = _current_version()
+    now = time.monotonic()
     cached = _catalogs.get(schema)
-    if cached is None or cached.version != version:
-        cached = _catalogs[schema] = _load(version)
+    if cached is not None and now - cached.checked_at < VERSION_CHECK_SECONDS:
+        return cached
+    version = _current_version()
+    if cached is not None and cached.version == version:
+        cached = replace(cached, checked_at=now)
+    else:
+        cached = _load(version, now)
+    _catalogs[schema] = cached
     return cached
 
 
 def _version_bump() -> None:
+    _catalogs.pop(connection.schema_name, None)
     cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
@@ -89,3 +101,8 @@ def catalog_changed() -> None:
             _version_bump()
 
     transaction.on_commit(after_commit)
+
+
+def catalogs_forget() -> None:
+    """Forget every catalog this process holds (tests start each from the database)."""
+    _catalogs.clear()

@@ -2,7 +2,15 @@
 import datetime
 
 from django.db.models import (
-    Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value, prefetch_related_objects,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -20,7 +28,7 @@ def terminal_by_token(token: str) -> Terminal | None:
 
 
 def card_counts_by_status() -> dict[str, int]:
-    counts = {status: 0 for status in Card.Status.values}
+    counts = dict.fromkeys(Card.Status.values, 0)
     for row in Card.objects.values("status").annotate(total=Count("id")):
         counts[row["status"]] = row["total"]
     return counts

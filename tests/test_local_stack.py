@@ -17,13 +17,14 @@ def _stack(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, str(STACK), *args], cwd=ROOT, env=environment,
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, check=False,
     )
 
 
 def _running_servers() -> str:
     """Live postgres and redis processes whose command line names this stack's folder."""
-    ps = subprocess.run(["ps", "-eo", "stat=,args="], capture_output=True, text=True).stdout
+    ps = subprocess.run(["ps", "-eo", "stat=,args="], capture_output=True, text=True,
+                        check=False).stdout
     return "\n".join(
         line for line in ps.splitlines()
         if f".var/{NAME}" in line and not line.lstrip().startswith("Z")

@@ -119,7 +119,7 @@ def test_after_three_failed_retries_the_operator_is_told_and_no_more_are_made(
         fake_stripe.fail_next_confirmation("Insufficient funds.", code="insufficient_funds")
     tasks.invoice_payment_collect(invoice.pk)
 
-    for retry in (1, 2, 3):
+    for _retry in (1, 2, 3):
         due = Invoice.objects.get(pk=invoice.pk).next_retry_at
         with django_capture_on_commit_callbacks(execute=True):
             assert payments_retry_due(now=due) == 1

@@ -135,7 +135,7 @@ REDIS_URL = _required_url("REDIS_URL")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": REDIS_URL,
         # Every key carries the schema name, so one merchant never reads another's entry.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
@@ -143,7 +143,7 @@ CACHES = {
     },
     # Keys that belong to no merchant: which merchant a host leads to (tenants.routing).
     "shared": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "shared",
     },
@@ -235,7 +235,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
-from config.settings.celery import *  # noqa: E402,F401,F403
-from config.settings.email import *  # noqa: E402,F401,F403
-from config.settings.billing import *  # noqa: E402,F401,F403
-from config.settings.stripe import *  # noqa: E402,F401,F403
+from config.settings.billing import *  # noqa: E402, F403
+from config.settings.celery import *  # noqa: E402, F403
+from config.settings.email import *  # noqa: E402, F403
+from config.settings.stripe import *  # noqa: E402, F403

@@ -1,8 +1,8 @@
 """Production settings: refuse to start without secrets, secure cookies and headers."""
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings.base import *  # noqa: F401,F403
 from config.env import env
+from config.settings.base import *  # noqa: F403
 
 DEBUG = False
 PUBLIC_SCHEME = "https"

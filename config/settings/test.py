@@ -2,7 +2,7 @@
 import tempfile
 from pathlib import Path
 
-from config.settings.base import *  # noqa: F401,F403
+from config.settings.base import *  # noqa: F403
 
 DEBUG = False
 # Tests open connections from several threads (workers, live server); don't keep them around.

@@ -16,6 +16,7 @@ Standard library only, so it works before the project's virtualenv exists. Linux
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pwd
@@ -165,11 +166,11 @@ def apt_install(package: str) -> bool:
     # apt's output goes to stderr so that `env` keeps stdout clean.
     if not _apt_updated:
         say("running apt-get update")
-        if subprocess.run([apt, "update"], stdout=sys.stderr, env=env).returncode != 0:
+        if subprocess.run([apt, "update"], stdout=sys.stderr, env=env, check=False).returncode != 0:
             raise StackError("apt-get update failed")
         _apt_updated = True
     say(f"installing Debian package {package}")
-    if subprocess.run([apt, "install", "-y", package], stdout=sys.stderr, env=env).returncode != 0:
+    if subprocess.run([apt, "install", "-y", package], stdout=sys.stderr, env=env, check=False).returncode != 0:
         raise StackError(f"apt-get install {package} failed")
     return True
 
@@ -194,7 +195,8 @@ class RunAs:
                 pass
         say(f"creating system user {SYSTEM_USER} to run PostgreSQL")
         created = subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER]
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+            check=False,
         )
         if created.returncode != 0:
             raise StackError(f"useradd {SYSTEM_USER} failed; create a user to run PostgreSQL as")
@@ -290,7 +292,7 @@ def find_pg_bindir() -> Path | None:
     candidates = []
     pg_config = shutil.which("pg_config")
     if pg_config:
-        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
         if result.returncode == 0:
             candidates.append(Path(result.stdout.strip()))
 
@@ -337,7 +339,8 @@ class Postgres:
         return str(path) if path.is_file() else (shutil.which(name) or name)
 
     def major(self) -> str:
-        out = subprocess.run([self.tool("pg_ctl"), "--version"], capture_output=True, text=True).stdout
+        out = subprocess.run([self.tool("pg_ctl"), "--version"], capture_output=True, text=True,
+                             check=False).stdout
         match = re.search(r"\(PostgreSQL\) (\d+)(?:\.(\d+))?", out)
         if not match:
             raise StackError(f"cannot tell the PostgreSQL version from {out!r}")
@@ -577,17 +580,13 @@ class Redis:
         if live:
             pid, port = live
             # SHUTDOWN (not a signal) so that dev data is saved first; test data is not worth it.
-            try:
+            with contextlib.suppress(OSError):
                 redis_command(port, b"SHUTDOWN NOSAVE" if layout.disposable else b"SHUTDOWN", timeout=30)
-            except OSError:
-                pass
             for sig in (None, signal.SIGTERM, signal.SIGKILL):
                 if sig is not None and process_in(pid, layout.redis_dir):
                     say(f"Redis (pid {pid}) still running; sending {sig.name}")
-                    try:
+                    with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, sig)
-                    except ProcessLookupError:
-                        pass
                 if wait_gone(pid, layout.redis_dir, 20):
                     break
         layout.redis_pid.unlink(missing_ok=True)
@@ -631,7 +630,8 @@ class Redis:
                 self.stop()
                 raise
             if ready:
-                version = re.search(r"v=(\S+)", subprocess.run([binary, "--version"], capture_output=True, text=True).stdout)
+                version = re.search(r"v=(\S+)", subprocess.run([binary, "--version"], capture_output=True, text=True,
+                                                                    check=False).stdout)
                 say(f"Redis {version.group(1) if version else ''} on {HOST}:{port} (data in {rel(layout.redis_dir)})")
                 return self.url(port), True
             self.stop()
@@ -713,10 +713,8 @@ def run_child(cmd: list[str], env: dict[str, str]) -> int:
             # Ctrl-C on the terminal already reached the child (same process group); sending
             # it again would interrupt the child's own clean-up.
             if info.si_code != SI_KERNEL:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     child.send_signal(info.si_signo)
-                except ProcessLookupError:
-                    pass
     finally:
         # Keep SIGINT/SIGTERM/SIGHUP blocked through the shutdown of the services.
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})

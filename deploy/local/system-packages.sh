@@ -3,6 +3,7 @@
 # gettext (translations), Chromium (browser tests), Pango (WeasyPrint's PDFs), fonts, and
 # poppler-utils (tests turn PDFs into PNG pages and text).
 # PostgreSQL and Redis are looked after by deploy/local/stack.py when they are needed.
+# `system-packages.sh bench` also wants wrk, the load generator of `make bench-bookings`.
 set -euo pipefail
 
 missing=()
@@ -11,6 +12,9 @@ command -v msgfmt >/dev/null || missing+=(gettext)
 { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+if [ "${1:-}" = "bench" ]; then
+  command -v wrk >/dev/null || missing+=(wrk)
+fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

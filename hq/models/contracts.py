@@ -111,3 +111,6 @@ class ContractReminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contract", "deadline", "days_before"], name="contract_reminder_once"),
         ]
+
+    def __str__(self):
+        return f"{self.days_before} days before {self.deadline:%Y-%m-%d}"

@@ -91,7 +91,7 @@ def print_order_pdf(*, order: PrintOrder, file: int = 1) -> bytes:
         sheets.append({
             "cards": [{"number": card.number, "activation_code": card.activation_code,
                        "barcode": mark_safe(code128_svg(card.number)), "left": left - BLEED, "top": top - BLEED}
-                      for card, (left, top) in zip(chunk, slots)],
+                      for card, (left, top) in zip(chunk, slots, strict=False)],
             "marks": crop_marks(slots[:len(chunk)]),
             "number": sheets_before + len(sheets) + 1,
             "first_number": chunk[0].number, "last_number": chunk[-1].number,

@@ -3,9 +3,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views import View
 
+from hq.access import OperatorRequiredMixin
 from hq.models import PrintOrder
 from hq.printing.pdf import print_order_pdf
-from hq.access import OperatorRequiredMixin
 
 
 class PrintOrderPdfView(OperatorRequiredMixin, View):

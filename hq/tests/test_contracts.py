@@ -5,8 +5,12 @@ import pytest
 
 from hq.models import CompanyProfile, Contract, ContractReminder
 from hq.services import (
-    contract_create, contract_notice_give, contract_reminders_send, license_count_in_force,
-    merchant_status_sync, terminal_license_change,
+    contract_create,
+    contract_notice_give,
+    contract_reminders_send,
+    license_count_in_force,
+    merchant_status_sync,
+    terminal_license_change,
 )
 from hq.terms import ContractTerms
 

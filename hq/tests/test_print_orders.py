@@ -120,7 +120,7 @@ def test_orders_submitted_at_the_same_time_never_share_a_card_number(committed, 
         try:
             start.wait(timeout=30)
             return print_order_submit(order=draft, actor=operator)
-        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
+        except Exception as error:
             return error
         finally:
             connection.close()

@@ -10,8 +10,19 @@ from PIL import Image
 
 from hq.models import print_orders as print_order_models
 from hq.printing.barcode import QUIET_ZONE_MODULES, code128_widths
-from hq.printing.pdf import (BLEED, CARD_HEIGHT, CARD_WIDTH, CARDS_PER_SHEET, CROP_MARK_OFFSET, SHEET_HEIGHT,
-                             SHEET_WIDTH, card_slots, crop_marks, print_order_pdf, text_colour_on)
+from hq.printing.pdf import (
+    BLEED,
+    CARD_HEIGHT,
+    CARD_WIDTH,
+    CARDS_PER_SHEET,
+    CROP_MARK_OFFSET,
+    SHEET_HEIGHT,
+    SHEET_WIDTH,
+    card_slots,
+    crop_marks,
+    print_order_pdf,
+    text_colour_on,
+)
 from hq.printing.services import print_order_create, print_order_submit
 from loyalty.cardnumbers import card_number_from_serial
 from loyalty.models import Card
@@ -52,7 +63,7 @@ def pixel_at(page: Image.Image, x_mm: float, y_mm: float, *, dpi: int) -> tuple[
 
 
 def close_to(colour: tuple[int, int, int], expected: tuple[int, int, int]) -> bool:
-    return all(abs(a - b) < 12 for a, b in zip(colour, expected))
+    return all(abs(a - b) < 12 for a, b in zip(colour, expected, strict=True))
 
 
 def pdf_page_count(pdf: bytes) -> int:

@@ -1,26 +1,33 @@
 """What the API answers with. The bookings' inputs are the registry's (loyalty.operations)."""
 from rest_framework import serializers
 
-from loyalty.models import Booking, Card, LedgerEntry, Program, Reward
+from loyalty.models import Booking, Card, Program, Reward
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntrySerializer(serializers.Serializer):
     program = serializers.IntegerField(source="account.program_id")
     program_name = serializers.CharField(source="account.program.name")
+    amount = serializers.IntegerField()
+    balance_after = serializers.IntegerField()
+    claim_change = serializers.IntegerField(
+        help_text="How the booking changed the account's open claim (see the card's accounts).")
 
-    class Meta:
-        model = LedgerEntry
-        fields = ["program", "program_name", "amount", "balance_after", "claim_change"]
 
-
-class BookingSerializer(serializers.ModelSerializer):
+# Plain serializers with their fields spelled out: every booking's answer goes through this one, and
+# a ModelSerializer would work its fields out from the model anew for each answer.
+class BookingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Booking.Kind.choices)
     card = serializers.CharField(source="card.number")
+    program = serializers.IntegerField(source="program_id", allow_null=True)
+    purchase_amount_cents = serializers.IntegerField(allow_null=True)
+    receipt_number = serializers.CharField()
+    reward = serializers.IntegerField(source="reward_id", allow_null=True)
+    reverses = serializers.IntegerField(source="reverses_id", allow_null=True)
+    returned_sale = serializers.IntegerField(source="returned_sale_id", allow_null=True)
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
     entries = EntrySerializer(many=True)
-
-    class Meta:
-        model = Booking
-        fields = ["id", "kind", "card", "program", "purchase_amount_cents", "receipt_number", "reward",
-                  "reverses", "returned_sale", "reason", "created_at", "entries"]
 
 
 class AccountSerializer(serializers.Serializer):

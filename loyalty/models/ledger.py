@@ -12,7 +12,9 @@ IDEMPOTENCY_KEY_CONSTRAINT = "booking_idempotency_key_unique_in_scope"
 class Account(models.Model):
     """One card's balance in one program: points, cents, stamps or voucher cents."""
 
-    card = models.ForeignKey("loyalty.Card", on_delete=models.PROTECT, related_name="accounts")
+    # No index of its own: the unique (card, program) constraint leads with the card.
+    card = models.ForeignKey("loyalty.Card", on_delete=models.PROTECT, related_name="accounts",
+                             db_index=False)
     program = models.ForeignKey("loyalty.Program", on_delete=models.PROTECT, related_name="accounts")
     # Cached sum of the account's entries, changed in the same transaction as each entry.
     balance = models.BigIntegerField(_("balance"), default=0)
@@ -94,7 +96,10 @@ class Booking(models.Model):
     idempotency_key = models.CharField(_("idempotency key"), max_length=100)
     # SHA-256 of the request's parameters: the same key with other parameters is refused.
     request_fingerprint = models.CharField(max_length=64)
-    card = models.ForeignKey("loyalty.Card", on_delete=models.PROTECT, related_name="bookings")
+    # Every booking updates each index of this table: rarely set foreign keys have partial
+    # indexes (Meta), and the card is found through booking_by_card.
+    card = models.ForeignKey("loyalty.Card", on_delete=models.PROTECT, related_name="bookings",
+                             db_index=False)
     program = models.ForeignKey(
         "loyalty.Program", on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
     )
@@ -104,17 +109,20 @@ class Booking(models.Model):
         "loyalty.Terminal", on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
     )
     staff_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     # Who booked it when no person or terminal did: "system:nightly", …
     actor_label = models.CharField(_("booked by"), max_length=100, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     reward = models.ForeignKey(
-        "loyalty.Reward", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "loyalty.Reward", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     # A return names the sale it takes back (partially); a reversal the booking it undoes, once.
     returned_sale = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returns"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returns",
+        db_index=False,
     )
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
@@ -143,7 +151,14 @@ class Booking(models.Model):
                 name="booking_return_names_its_sale",
             ),
         ]
-        indexes = [models.Index(fields=["card", "-id"], name="booking_by_card")]
+        indexes = [
+            models.Index(fields=["card", "-id"], name="booking_by_card"),
+            models.Index(fields=["staff_user"], name="booking_by_staff_user",
+                         condition=Q(staff_user__isnull=False)),
+            models.Index(fields=["reward"], name="booking_by_reward", condition=Q(reward__isnull=False)),
+            models.Index(fields=["returned_sale"], name="booking_by_returned_sale",
+                         condition=Q(returned_sale__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
@@ -158,7 +173,9 @@ class LedgerEntry(models.Model):
     balance_after = models.BigIntegerField(_("balance after"))
     # A return that could not take everything back opens a claim (+); a later credit pays it off (−).
     claim_change = models.BigIntegerField(_("change of the open claim"), default=0)
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Not indexed: nothing looks entries up by their lot, and lots are never deleted.
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                            db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,18 +13,25 @@ from django.utils.translation import gettext_lazy as _
 
 from loyalty.actors import Actor
 from loyalty.errors import (
-    ConsentRequired, PairingCodeInvalid, ServiceEnded, SignInFailed,
-    TerminalLimitReached, TooManyAttempts,
+    ConsentRequired,
+    PairingCodeInvalid,
+    ServiceEnded,
+    SignInFailed,
+    TerminalLimitReached,
+    TooManyAttempts,
 )
 from loyalty.models import Card, PairingCode, Terminal
 from loyalty.pos.selectors import SIGN_IN_ACTION, till_staff_with_pin
-from loyalty.throttling import (
-    WRONG_PAIRING_CODES, WRONG_PASSWORDS, WRONG_PINS, limit_exceeded_record,
-)
 from loyalty.services.audit import audit_record
 from loyalty.services.cardholders import card_register
 from loyalty.services.lookup import card_find
 from loyalty.services.terminals import terminal_create
+from loyalty.throttling import (
+    WRONG_PAIRING_CODES,
+    WRONG_PASSWORDS,
+    WRONG_PINS,
+    limit_exceeded_record,
+)
 from tenants.models import Merchant
 from tenants.selectors import merchant_current
 

@@ -11,12 +11,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from loyalty.actors import Actor
 from loyalty.errors import LoyaltyError, ServiceEnded
 from loyalty.pos.auth import (
-    TERMINAL_COOKIE, staff_sign_in, staff_sign_out, terminal_cookie_set, till_from_request,
+    TERMINAL_COOKIE,
+    staff_sign_in,
+    staff_sign_out,
+    terminal_cookie_set,
+    till_from_request,
 )
 from loyalty.pos.forms import PairForm, PasswordSignInForm, PinSetForm, PinSignInForm
 from loyalty.pos.selectors import till_staff_with_pin
 from loyalty.pos.services import (
-    TILL_PERMISSION, pos_pin_set, terminal_pair, till_sign_in_password, till_sign_in_pin,
+    TILL_PERMISSION,
+    pos_pin_set,
+    terminal_pair,
+    till_sign_in_password,
+    till_sign_in_pin,
 )
 
 

@@ -11,15 +11,30 @@ from django.utils import timezone
 from loyalty.actors import Actor
 from loyalty.catalog import catalog
 from loyalty.errors import (
-    AlreadyReversed, BookingNotFound, NotReturnable, NotReversible, ProgramNotFound,
-    ReasonRequired, ReturnExceedsSale, RewardNotFound, WrongProgram,
+    AlreadyReversed,
+    BookingNotFound,
+    NotReturnable,
+    NotReversible,
+    ProgramNotFound,
+    ReasonRequired,
+    ReturnExceedsSale,
+    RewardNotFound,
+    WrongProgram,
 )
 from loyalty.models import Booking, Card, Lot, Program
 from loyalty.programs.base import AccountState
 from loyalty.services.audit import audit_record
 from loyalty.services.ledger import (
-    BookingRequest, Posting, SystemKey, accounts_lock, amount_check, booking_post,
-    booking_repeat, booking_service, card_for_booking, card_lock_current,
+    BookingRequest,
+    Posting,
+    SystemKey,
+    accounts_lock,
+    amount_check,
+    booking_post,
+    booking_repeat,
+    booking_service,
+    card_for_booking,
+    card_lock_current,
 )
 from loyalty.services.lookup import card_number_clean
 from loyalty.units import money_text, stamps_text

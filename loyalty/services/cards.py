@@ -12,7 +12,12 @@ from loyalty.selectors import cards_with_accounts
 from loyalty.services.audit import audit_record
 from loyalty.services.bookings import program_get
 from loyalty.services.ledger import (
-    BookingRequest, Posting, SystemKey, booking_post, booking_repeat, booking_service,
+    BookingRequest,
+    Posting,
+    SystemKey,
+    booking_post,
+    booking_repeat,
+    booking_service,
 )
 from loyalty.services.lookup import card_find, card_number_clean
 

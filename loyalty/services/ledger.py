@@ -19,20 +19,27 @@ from dataclasses import dataclass
 from functools import cached_property, wraps
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from loyalty.actors import SYSTEM_SCOPE, Actor
 from loyalty.cardnumbers import card_number_is_valid
 from loyalty.errors import (
-    AmountNotPositive, AmountTooLarge, CardNotFound, IdempotencyKeyReused, InvalidAmount,
+    AmountNotPositive,
+    AmountTooLarge,
+    CardNotFound,
+    IdempotencyKeyReused,
+    InvalidAmount,
     ServiceEnded,
 )
 from loyalty.models import Account, Booking, Card, LedgerEntry, Lot, Program
 from loyalty.models.ledger import IDEMPOTENCY_KEY_CONSTRAINT
 from loyalty.programs.base import AccountState
 from loyalty.services.lookup import (
-    NUMBER_MISTYPED, card_lookups_check, card_number_clean, card_unknown_refuse,
+    NUMBER_MISTYPED,
+    card_lookups_check,
+    card_number_clean,
+    card_unknown_refuse,
 )
 from loyalty.units import money_text
 from tenants.selectors import merchant_current
@@ -111,6 +118,16 @@ def booking_service(service):
     return run
 
 
+# The card, locked against a replacement, and the booking an earlier request with the same key
+# made, if any: one statement on every booking.
+_CARD_SQL = """
+SELECT card.*, (SELECT booking.id FROM {booking} booking
+                WHERE booking.idempotency_scope = %s AND booking.idempotency_key = %s) AS earlier_booking
+FROM {card} card WHERE card.number = %s
+FOR NO KEY UPDATE OF card
+"""
+
+
 def card_for_booking(card_number, request: BookingRequest) -> tuple[Card | None, Booking | None]:
     """The card to book on, locked, or the earlier booking of a repeated request (then the card
     is not checked). One query for both; refusals: a mistyped or unknown number (counted like a
@@ -118,12 +135,12 @@ def card_for_booking(card_number, request: BookingRequest) -> tuple[Card | None,
     number = card_number_clean(card_number)
     card = None
     if card_number_is_valid(number):
-        card = (Card.objects.select_for_update(no_key=True, of=("self",))
-                .annotate(earlier_booking=Subquery(request.earlier_bookings().values("pk")[:1]))
-                .filter(number=number).first())
-    if card is None or card.earlier_booking is not None:
-        if (repeat := booking_repeat(request)) is not None:
-            return card, repeat
+        found = Card.objects.raw(_CARD_SQL.format(card=Card._meta.db_table, booking=Booking._meta.db_table),
+                                 [request.scope, request.key, number])
+        card = next(iter(found), None)
+    if ((card is None or card.earlier_booking is not None)
+            and (repeat := booking_repeat(request)) is not None):
+        return card, repeat
     card_lookups_check(request.actor)
     if card is None:
         if not card_number_is_valid(number):

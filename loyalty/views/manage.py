@@ -7,9 +7,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from loyalty.actors import Actor
-from loyalty.services.exports import merchant_export
-
 from loyalty.selectors import card_counts_by_status
+from loyalty.services.exports import merchant_export
 
 
 class ManageLoginView(auth_views.LoginView):

@@ -54,6 +54,9 @@ class Secret(models.Model):
         managed = False
         db_table = TABLE
 
+    def __str__(self):
+        return f"Secret #{self.pk}"
+
 
 @pytest.fixture
 def probe_tables(db, alice, bob):

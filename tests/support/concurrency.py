@@ -13,7 +13,7 @@ def run_at_once(count: int, call) -> list:
         try:
             start.wait(timeout=30)
             return call(index)
-        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
+        except Exception as error:
             return error
         finally:
             connection.close()

@@ -4,10 +4,12 @@ import os
 import threading
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
+from loyalty.catalog import catalogs_forget
 from tenants.models import Merchant
+from tenants.routing import hosts_forget
 from tests.support import baseline
 from tests.support.clients import HostClient
 
@@ -47,6 +49,10 @@ def _back_to_public_schema():
 def _empty_cache():
     yield
     cache.clear()
+    caches["shared"].clear()
+    # What this process keeps of the rows a test may have rolled back (tenant rows, catalogs).
+    hosts_forget()
+    catalogs_forget()
 
 
 @pytest.fixture

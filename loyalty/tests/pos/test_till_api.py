@@ -5,7 +5,12 @@ from django_tenants.utils import schema_context
 from loyalty.actors import Actor
 from loyalty.models import Account, AuditLog, Booking, Card, LedgerEntry
 from loyalty.pos.auth import TERMINAL_COOKIE
-from loyalty.services.bookings import booking_earn, booking_stamp, booking_top_up, booking_voucher_issue
+from loyalty.services.bookings import (
+    booking_earn,
+    booking_stamp,
+    booking_top_up,
+    booking_voucher_issue,
+)
 from loyalty.services.cardholders import cardholder_create
 from tenants.models import ContractStatus, Merchant
 from tenants.routing import merchants_changed

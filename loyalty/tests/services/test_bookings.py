@@ -5,8 +5,7 @@ from decimal import Decimal
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.db import connection, transaction
-from django.db import DatabaseError
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from loyalty import errors
@@ -434,9 +433,9 @@ def test_ledger_rows_cannot_be_changed_or_deleted(card, prepaid, actor):
     for statement in ("UPDATE loyalty_ledgerentry SET amount = 1000",
                       "DELETE FROM loyalty_ledgerentry",
                       "UPDATE loyalty_booking SET receipt_number = 'x'"):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(statement)
+        with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
+              connection.cursor() as cursor):
+            cursor.execute(statement)
 
     assert LedgerEntry.objects.get().amount == 100
 
@@ -448,12 +447,12 @@ def test_ledger_booking_and_audit_tables_cannot_be_truncated(card, prepaid, acto
                        idempotency_key=key(), actor=actor)
 
     for table in ("loyalty_ledgerentry", "loyalty_booking", "loyalty_auditlog"):
-        with pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                # The test's own inserts leave foreign-key checks pending, which PostgreSQL would
-                # name instead: run them first, so that the table's trigger is what answers.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute(f"TRUNCATE {table} CASCADE")
+        with (pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"),
+              transaction.atomic(), connection.cursor() as cursor):
+            # The test's own inserts leave foreign-key checks pending, which PostgreSQL would name
+            # instead: run them first, so that the table's trigger is what answers.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {table} CASCADE")
 
     assert (Booking.objects.count(), LedgerEntry.objects.count()) == (2, 2)
     assert AuditLog.objects.filter(action="booking.adjustment").count() == 1

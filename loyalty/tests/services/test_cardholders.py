@@ -8,7 +8,10 @@ from loyalty import errors
 from loyalty.models import Account, BonusAction, Booking, Card
 from loyalty.services.bonuses import birthday_bonuses_award
 from loyalty.services.cardholders import (
-    card_register, cardholder_find_by_email, cardholder_find_by_phone, cardholder_update,
+    card_register,
+    cardholder_find_by_email,
+    cardholder_find_by_phone,
+    cardholder_update,
 )
 from tests.support.factories import CardFactory
 
