@@ -25,13 +25,14 @@ class AmountField(serializers.IntegerField):
     def __init__(self, *, text=money_text, maximum: int = MAX_AMOUNT, **kwargs):
         super().__init__(**kwargs)
         self.text, self.maximum = text, maximum
-        self.error_messages["invalid"] = InvalidAmount.message
-        self.error_messages["max_string_length"] = InvalidAmount.message
         # For the OpenAPI schema only; the check is to_internal_value's, with its own messages.
         self.min_value, self.max_value = 1, maximum
 
     def to_internal_value(self, data):
-        amount = super().to_internal_value(data)
+        try:
+            amount = super().to_internal_value(data)
+        except serializers.ValidationError:
+            raise serializers.ValidationError(str(InvalidAmount.message), code=InvalidAmount.code) from None
         try:
             return amount_check(amount, text=self.text, maximum=self.maximum)
         except LoyaltyError as refusal:

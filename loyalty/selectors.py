@@ -71,11 +71,20 @@ def account_state(account: Account | None) -> AccountState:
                         claim=account.claim)
 
 
-def card_recent_bookings(card: Card, *, limit: int = 10) -> list[Booking]:
-    """The card's last bookings, newest first, with their entries and whether each has been
-    reversed or (partly) returned."""
+def card_lineage(card: Card) -> list[Card]:
+    """The card and the cards it replaced, newest first."""
+    cards = [card]
+    while (replaced := Card.objects.filter(replaced_by=cards[-1]).first()) is not None:
+        cards.append(replaced)
+    return cards
+
+
+def card_recent_bookings(card: Card, *, limit: int = 10, with_predecessors: bool = False) -> list[Booking]:
+    """The card's last bookings (and, if asked, those of the cards it replaced), newest first,
+    with their entries and whether each has been reversed or (partly) returned."""
+    cards = card_lineage(card) if with_predecessors else [card]
     return list(
-        Booking.objects.filter(card=card)
+        Booking.objects.filter(card__in=cards)
         .select_related("program")
         .annotate(reversed_=Exists(Booking.objects.filter(reverses=OuterRef("pk"))),
                   returned=Exists(Booking.objects.filter(returned_sale=OuterRef("pk"))))

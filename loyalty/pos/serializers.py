@@ -37,12 +37,15 @@ def _action(offer: Offer, program) -> dict:
             "amount_field": offer.amount_field, "primary": offer.kind == PRIMARY_ACTION}
 
 
-def _bookings(card: Card, states: dict, *, actor: Actor, may_book: bool) -> list[dict]:
-    """The card's last bookings: when, what, how much; reversible where the service would."""
-    may_reverse = may_book and TILL_OPERATIONS[Kind.REVERSAL].permitted(actor)
+def _bookings(card: Card, states: dict, *, actor: Actor) -> list[dict]:
+    """The card's last bookings (and those of the cards it replaced): when, what, how much;
+    reversible where the service would reverse them. A blocked card's bookings can be reversed
+    (its balances stay on it); a replaced card's from its successor, which holds them now."""
+    may_reverse = (card.status != Card.Status.REPLACED and not merchant_current().service_ended
+                   and TILL_OPERATIONS[Kind.REVERSAL].permitted(actor))
     programs = catalog().programs
     lines = []
-    for booking in card_recent_bookings(card, limit=RECENT_BOOKINGS):
+    for booking in card_recent_bookings(card, limit=RECENT_BOOKINGS, with_predecessors=True):
         effects = booking_effects(booking.entries.all())
         reversible = may_reverse and booking_reversal_refusal(
             booking, effects=effects, accounts=states, reversed_=booking.reversed_,
@@ -92,7 +95,7 @@ def card_data(card: Card, *, actor: Actor) -> dict:
                          and card.status in (Card.Status.UNISSUED, Card.Status.ACTIVE)
                          and actor.user.has_perm("loyalty.add_cardholder")),
         "programs": programs,
-        "bookings": _bookings(card, states, actor=actor, may_book=may_book),
+        "bookings": _bookings(card, states, actor=actor),
     }
 
 

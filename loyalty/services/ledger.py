@@ -219,7 +219,7 @@ def _entries_known(booking: Booking, entries: list[LedgerEntry]) -> None:
 
 def _postings_apply(booking: Booking, postings: list[Posting]) -> list[LedgerEntry]:
     if not postings:
-        return []
+        return []  # e.g. a purchase too small for a point
     today = timezone.localdate()
     if len(postings) == 1 and (entry := _credit_at_once(booking, postings[0])) is not None:
         return [entry]
@@ -281,6 +281,8 @@ def _credit_at_once(booking: Booking, posting: Posting) -> LedgerEntry | None:
 def accounts_lock(pairs: list[tuple[Card, Program]]) -> dict[tuple[int, int], Account]:
     """The accounts of these (card, program) pairs, made when missing, locked in (card, program)
     order so that two bookings never wait on each other's locks in a circle."""
+    if not pairs:
+        return {}
     programs = {program.pk: program for _card, program in pairs}
     cards = {card.pk: card for card, _program in pairs}
     wanted = sorted({(card.pk, program.pk) for card, program in pairs})

@@ -3,6 +3,7 @@ from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
 from loyalty.services.terminals import terminal_create
+from tests.support.baseline import owner_email
 from tests.support.factories import CardFactory, ProgramFactory, RewardFactory
 
 
@@ -29,7 +30,7 @@ def owner_client(host_client):
 
     def make(merchant):
         with schema_context(merchant.schema_name):
-            owner = User.objects.get(is_superuser=True)
+            owner = User.objects.get(email=owner_email(merchant.schema_name))
             token, _created = Token.objects.get_or_create(user=owner)
         client = host_client(merchant)
         client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"

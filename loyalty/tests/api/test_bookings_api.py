@@ -230,3 +230,16 @@ def test_openapi_schema_documents_the_bookings(alice, host_client):
     assert "terminalToken" in schema["components"]["securitySchemes"]
     docs = host_client(alice).get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
+
+
+def test_an_earn_costs_at_most_eight_sql_statements(alice, shop, terminal_client, django_assert_max_num_queries):
+    client = terminal_client(alice)
+    data = {"card_number": shop["card"].number, "program": shop["points"].pk, "purchase_amount_cents": 1_250}
+    assert post(client, "/api/bookings/earn/", data).status_code == 201  # first: account, caches
+
+    with django_assert_max_num_queries(8) as statements:
+        response = post(client, "/api/bookings/earn/", data)
+
+    assert response.status_code == 201 and response.json()["entries"][0]["balance_after"] == 24
+    # The terminal, the transaction (savepoint), the card with the key, the booking, the credit.
+    assert len(statements) == 6, [query["sql"][:80] for query in statements.captured_queries]

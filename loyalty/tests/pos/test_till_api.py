@@ -1,12 +1,16 @@
 """The till's JSON endpoints: look up a card, book, reverse, hand out a card; errors as JSON."""
+import datetime
+
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
-from loyalty.models import Account, AuditLog, Booking, Card, LedgerEntry
+from loyalty.models import Account, AuditLog, Booking, Card, LedgerEntry, Lot
 from loyalty.pos.auth import TERMINAL_COOKIE
 from loyalty.services.bookings import (
     booking_earn,
+    booking_return,
     booking_stamp,
     booking_top_up,
     booking_voucher_issue,
@@ -240,3 +244,104 @@ def test_a_blank_card_is_handed_out_at_the_till_with_consent(alice, shop, cashie
         assert (consent.actor_user, consent.actor_terminal) == (cashier, client.terminal)
         assert consent.data == {"purpose": "terms_and_privacy", "source": "till"}
         assert Card.objects.filter(cardholder__isnull=False).count() == 1
+
+
+def test_an_earn_at_the_till_costs_at_most_eight_sql_statements(alice, shop, cashier, till_client,
+                                                                 django_assert_max_num_queries):
+    client = till_client(alice, email=cashier.email)
+    data = {"card_number": shop["card"].number, "program": shop["points"].pk, "purchase_amount_cents": 990}
+    assert client.book("earn", data).status_code == 201  # first: account, caches
+
+    with django_assert_max_num_queries(8) as statements:
+        response = client.book("earn", data)
+
+    assert response.status_code == 201 and response.json()["headline"] == "+9 Punkte"
+    # The terminal, the cashier with their permissions (the session is in the cache), the
+    # transaction, the card with the key, the booking, the credit.
+    assert len(statements) == 7, [query["sql"][:80] for query in statements.captured_queries]
+
+
+def test_after_a_partial_return_the_till_offers_no_reversal_and_the_service_refuses_one(alice, shop, till_client):
+    client = till_client(alice)
+    sale = client.book("earn", {"card_number": shop["card"].number, "program": shop["points"].pk,
+                                "purchase_amount_cents": 3_000}).json()
+    with schema_context("alice"):
+        booking_return(sale_id=sale["booking"], return_amount_cents=1_000, idempotency_key="r",
+                       actor=Actor(label="test"))
+
+    lines = client.card(shop["card"].number).json()["bookings"]
+    refused = client.book("reversal", {"booking_id": sale["booking"]}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert [(line["id"], line["reversible"]) for line in lines] == [
+        (lines[0]["id"], False), (sale["booking"], False)]
+    assert refused.status_code == 409 and refused.json()["code"] == "not_reversible"
+    with schema_context("alice"):
+        assert not Booking.objects.filter(kind="reversal").exists()
+
+
+def test_points_that_expired_but_are_not_booked_away_are_not_offered_for_redemption(alice, shop, till_client):
+    client = till_client(alice)
+    card, reward = shop["card"].number, shop["reward"]
+    client.book("earn", {"card_number": card, "program": shop["points"].pk, "purchase_amount_cents": 1_500})
+    offered_before = _actions(client.card(card).json(), "Bonuspunkte")
+    with schema_context("alice"):
+        Lot.objects.update(expires_on=timezone.localdate() - datetime.timedelta(days=1))
+
+    offered_after = _actions(client.card(card).json(), "Bonuspunkte")
+    refused = client.book("redeem_reward", {"card_number": card, "reward": reward.pk})
+
+    assert offered_before == ["earn", "redeem_reward"]
+    assert offered_after == ["earn"]
+    assert refused.status_code == 409 and refused.json()["code"] == "insufficient_balance"
+    assert balance(shop["card"], shop["points"]) == 15
+
+
+def _actions(card: dict, program_name: str) -> list[str]:
+    return [action["action"] for program in card["programs"] if program["name"] == program_name
+            for action in program["actions"]]
+
+
+def test_an_open_claim_is_shown_at_the_till_and_paid_off_by_the_next_purchase(alice, shop, till_client):
+    client = till_client(alice)
+    card = shop["card"].number
+    sale = client.book("earn", {"card_number": card, "program": shop["points"].pk,
+                                "purchase_amount_cents": 1_000}).json()
+    client.book("redeem_reward", {"card_number": card, "reward": shop["reward"].pk})
+    with schema_context("alice"):
+        booking_return(sale_id=sale["booking"], return_amount_cents=1_000, idempotency_key="r",
+                       actor=Actor(label="test"))
+
+    shown = client.card(card, HTTP_ACCEPT_LANGUAGE="de").json()
+    paid_off = client.book("earn", {"card_number": card, "program": shop["points"].pk,
+                                    "purchase_amount_cents": 2_500}, HTTP_ACCEPT_LANGUAGE="de").json()
+
+    points = next(program for program in shown["programs"] if program["name"] == "Bonuspunkte")
+    assert points["balance_text"] == "0 Punkte"
+    assert points["claim_text"] == ("Offene Rückforderung aus einer Rückgabe: 10 Punkte, wird mit den "
+                                    "nächsten Einkäufen verrechnet")
+    assert paid_off["headline"] == "+15 Punkte, 10 Punkte mit der offenen Rückforderung verrechnet"
+    assert paid_off["balances"] == [{"program": "Bonuspunkte", "balance_text": "15 Punkte"}]
+    assert balance(shop["card"], shop["points"]) == 15
+
+
+@pytest.mark.parametrize(("action", "data", "message"), [
+    ("earn", {"purchase_amount_cents": 0}, "Der Betrag muss größer als null sein."),
+    ("earn", {"purchase_amount_cents": -250}, "Der Betrag muss größer als null sein."),
+    ("earn", {"purchase_amount_cents": 10_000_001}, "Der Betrag darf höchstens 100.000,00 € sein."),
+    ("earn", {"purchase_amount_cents": "12,50"}, "Das ist kein Betrag: Bitte eine Zahl wie 12,50 eingeben."),
+    ("top_up", {"amount_cents": 50_001}, "Eine einzelne Aufladung darf 500,00 € nicht übersteigen."),
+    ("pay", {"amount_cents": 1_250}, "Das Guthaben reicht nicht: 0,00 € verfügbar, 12,50 € verlangt."),
+])
+def test_refused_amounts_are_explained_in_money(alice, shop, till_client, action, data, message):
+    client = till_client(alice)
+    with schema_context("alice"):
+        shop["prepaid"].max_top_up_cents = 50_000
+        shop["prepaid"].save()
+    program = shop["points"] if action == "earn" else shop["prepaid"]
+
+    response = client.book(action, {"card_number": shop["card"].number, "program": program.pk, **data})
+
+    assert response.status_code in (400, 409, 422)
+    assert response.json()["message"] == message
+    with schema_context("alice"):
+        assert not Booking.objects.exists()

@@ -456,3 +456,80 @@ def test_ledger_booking_and_audit_tables_cannot_be_truncated(card, prepaid, acto
 
     assert (Booking.objects.count(), LedgerEntry.objects.count()) == (2, 2)
     assert AuditLog.objects.filter(action="booking.adjustment").count() == 1
+
+
+def test_returns_and_reversals_of_a_replaced_cards_sales_book_on_its_successor(card, points, prepaid, actor):
+    svc.booking_top_up(card_number=card.number, program=prepaid, amount_cents=5_000,
+                       idempotency_key=key(), actor=actor)
+    paid = svc.booking_pay(card_number=card.number, program=prepaid, amount_cents=2_000,
+                           idempotency_key=key(), actor=actor)
+    earned = svc.booking_earn(card_number=card.number, program=points, purchase_amount_cents=3_000,
+                              idempotency_key=key(), actor=actor)
+    new_card = CardFactory(status=Card.Status.UNISSUED)
+    card_replace(old_card_number=card.number, new_card_number=new_card.number, idempotency_key=key(),
+                 actor=actor)
+
+    svc.booking_return(sale_id=paid.pk, return_amount_cents=1_000, idempotency_key=key(), actor=actor)
+    svc.booking_reverse(booking_id=earned.pk, idempotency_key=key(), actor=actor)
+
+    assert balance(card, prepaid) == 0 and balance(card, points) == 0
+    assert balance(new_card, prepaid) == 3_000 + 1_000
+    assert balance(new_card, points) == 0
+    assert set(Booking.objects.filter(kind__in=["return", "reversal"]).values_list("card", flat=True)) == {
+        new_card.pk}
+
+
+def test_a_replaced_cards_open_claim_moves_to_its_successor(card, points, actor):
+    reward = RewardFactory(program=points, points=10)
+    sale = svc.booking_earn(card_number=card.number, program=points, purchase_amount_cents=1_000,
+                            idempotency_key=key(), actor=actor)
+    svc.booking_redeem_reward(card_number=card.number, reward=reward, idempotency_key=key(), actor=actor)
+    svc.booking_return(sale_id=sale.pk, return_amount_cents=1_000, idempotency_key=key(), actor=actor)
+    new_card = CardFactory(status=Card.Status.UNISSUED)
+
+    card_replace(old_card_number=card.number, new_card_number=new_card.number, idempotency_key=key(),
+                 actor=actor)
+
+    old, new = (Account.objects.get(card=c, program=points) for c in (card, new_card))
+    assert (old.balance, old.claim, new.balance, new.claim) == (0, 0, 0, 10)
+
+
+@pytest.mark.parametrize(("flag", "book"), [
+    ("points_on_top_ups", lambda card, programs, actor: svc.booking_top_up(
+        card_number=card.number, program=programs["prepaid"], amount_cents=2_000, idempotency_key=key(),
+        actor=actor)),
+    ("points_on_prepaid_payments", lambda card, programs, actor: svc.booking_pay(
+        card_number=card.number, program=programs["prepaid"], amount_cents=2_000, idempotency_key=key(),
+        actor=actor)),
+    ("points_on_voucher_sales", lambda card, programs, actor: svc.booking_voucher_issue(
+        card_number=card.number, program=programs["voucher"], amount_cents=2_000, idempotency_key=key(),
+        actor=actor)),
+])
+def test_top_ups_payments_and_voucher_sales_earn_points_only_where_the_program_says_so(
+        card, points, prepaid, voucher, actor, flag, book):
+    programs = {"prepaid": prepaid, "voucher": voucher}
+    svc.booking_top_up(card_number=card.number, program=prepaid, amount_cents=5_000, idempotency_key=key(),
+                       actor=actor)
+    before = Account.objects.filter(card=card, program=points).first()
+
+    by_default = book(card, programs, actor)
+    setattr(points, flag, True)
+    points.save()
+    when_set = book(card, programs, actor)
+
+    assert before is None and not by_default.entries.filter(account__program=points).exists()
+    assert when_set.entries.get(account__program=points).amount == 20
+    assert balance(card, points) == 20
+
+
+def test_the_return_of_a_payment_that_earned_points_takes_them_back_in_proportion(card, points, prepaid, actor):
+    points.points_on_prepaid_payments = True
+    points.save()
+    svc.booking_top_up(card_number=card.number, program=prepaid, amount_cents=5_000, idempotency_key=key(),
+                       actor=actor)
+    sale = svc.booking_pay(card_number=card.number, program=prepaid, amount_cents=4_000,
+                           idempotency_key=key(), actor=actor)
+
+    svc.booking_return(sale_id=sale.pk, return_amount_cents=1_000, idempotency_key=key(), actor=actor)
+
+    assert (balance(card, prepaid), balance(card, points)) == (2_000, 30)
