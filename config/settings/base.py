@@ -184,6 +184,8 @@ LANGUAGE_COOKIE_DOMAIN = None
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates in English read day-first with a 24-hour clock, as our merchants' customers write them.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 TIME_ZONE = "Europe/Berlin"
 USE_TZ = True

@@ -90,7 +90,7 @@ def test_the_include_lists_orders_with_range_estimate_file_and_the_reorder_hint(
     assert f"{card_number_from_serial(1)} – {card_number_from_serial(3)}" in html
     assert html.count(f'href="/print-orders/{order.pk}/cards-1.pdf"') == 1
     assert f"/print-orders/{draft.pk}/" not in html
-    assert order.estimated_delivery.strftime("%m/%d/%Y") in html
+    assert order.estimated_delivery.strftime("%d/%m/%Y") in html  # English, day first
     assert "Only 0 blank cards left" not in html  # the order is on its way: no hint
 
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.catalog import catalog_changed
+from loyalty.programs import program_kinds
 
 
 class CatalogModel(models.Model):
@@ -31,6 +32,9 @@ class CatalogModel(models.Model):
 
 class Program(CatalogModel):
     class Kind(models.TextChoices):
+        """The kinds that come with Stammkunde, for code that names one. The choices of `kind` are
+        every behaviour in loyalty.programs (a kind added there is one too)."""
+
         POINTS = "points", _("bonus points")
         PREPAID = "prepaid", _("prepaid balance")
         STAMPS = "stamps", _("stamp card")
@@ -46,7 +50,7 @@ class Program(CatalogModel):
         ROLLING_MONTHS = "rolling_months", _("a number of months after they were earned")
         YEAR_END = "year_end", _("at the end of a year")
 
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    kind = models.CharField(_("kind"), max_length=10, choices=program_kinds)
     name = models.CharField(_("name"), max_length=100)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -55,12 +55,26 @@ def _bookings(card: Card, states: dict, *, actor: Actor) -> list[dict]:
             "time": date_format(timezone.localtime(booking.created_at), "SHORT_DATETIME_FORMAT"),
             "kind": booking.get_kind_display(),
             "purchase": money_text(booking.purchase_amount_cents) if booking.purchase_amount_cents else "",
-            "change": ", ".join(programs[entry.account.program_id].behaviour.amount_text(entry.amount, signed=True)
-                                for entry in booking.entries.all() if entry.amount),
+            "change": ", ".join(entry_text(programs[entry.account.program_id], entry)
+                                for entry in booking.entries.all()),
             "reversed": booking.reversed_,
             "reversible": reversible,
         })
     return lines
+
+
+def entry_text(program, entry) -> str:
+    """What an entry did, as booked: `+12 points`, and where an open claim took part in it,
+    `+12 points (4 of them paid off the open claim)` or `−50 points (4 of them still owed)`."""
+    behaviour = program.behaviour
+    text = behaviour.amount_text(entry.amount - entry.claim_change, signed=True)
+    if entry.claim_change < 0:
+        text += " " + _("(%(amount)s of them paid off the open claim)") % {
+            "amount": behaviour.amount_text(-entry.claim_change)}
+    elif entry.claim_change > 0:
+        text += " " + _("(%(amount)s of them still owed: open claim)") % {
+            "amount": behaviour.amount_text(entry.claim_change)}
+    return text
 
 
 def _claim_text(program, claim: int) -> str:
@@ -107,14 +121,7 @@ def booking_result(booking: Booking) -> dict:
     for entry in booking.entries.all():
         program = programs[entry.account.program_id]
         behaviour = program.behaviour
-        if entry.amount:
-            changes.append(behaviour.amount_text(entry.amount, signed=True))
-        if entry.claim_change < 0:
-            changes.append(_("%(amount)s paid off the open claim") % {
-                "amount": behaviour.amount_text(-entry.claim_change)})
-        elif entry.claim_change > 0:
-            changes.append(_("%(amount)s still owed (open claim)") % {
-                "amount": behaviour.amount_text(entry.claim_change)})
+        changes.append(entry_text(program, entry))
         balances.append({"program": program.name,
                          "balance_text": behaviour.balance_text(entry.balance_after)})
         if entry.amount > 0:

@@ -32,6 +32,8 @@ class Offer:
 
 class ProgramBehaviour:
     kind: str = ""
+    label = ""  # the kind's name for people, in Program.kind's choices
+    order = 100  # where the kind comes in lists of kinds
     # The booking kinds this program's accounts take part in (besides the generic ones).
     bookings: frozenset[str] = frozenset()
     # What a return or a reversal cannot take back because it was spent: an open claim that

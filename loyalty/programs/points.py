@@ -4,6 +4,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from loyalty.programs.base import AccountState, Offer, ProgramBehaviour
 
@@ -12,6 +13,8 @@ _ROUNDING = {"down": ROUND_FLOOR, "half_up": ROUND_HALF_UP, "up": ROUND_CEILING}
 
 class PointsBehaviour(ProgramBehaviour):
     kind = "points"
+    label = _lazy("bonus points")
+    order = 1
     bookings = frozenset({"earn", "redeem_reward", "bonus"})
     # "Buy, earn, redeem the reward, return": the points the return cannot take back stay owed.
     takes_back_as_claim = True

@@ -1,6 +1,8 @@
 """Prepaid money in cents: topped up, spent, never below zero, optionally capped."""
 import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 from loyalty.errors import BalanceCapExceeded, LoyaltyError, TopUpTooLarge
 from loyalty.programs.base import AccountState, Offer, ProgramBehaviour
 from loyalty.units import money_text
@@ -8,6 +10,8 @@ from loyalty.units import money_text
 
 class PrepaidBehaviour(ProgramBehaviour):
     kind = "prepaid"
+    label = _("prepaid balance")
+    order = 2
     bookings = frozenset({"top_up", "pay"})
 
     def amount_text(self, amount: int, *, signed: bool = False) -> str:

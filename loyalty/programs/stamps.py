@@ -2,6 +2,7 @@
 import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from loyalty.errors import LoyaltyError, StampCardNotFull
 from loyalty.programs.base import AccountState, Offer, ProgramBehaviour
@@ -10,6 +11,8 @@ from loyalty.units import stamps_text
 
 class StampsBehaviour(ProgramBehaviour):
     kind = "stamps"
+    label = _lazy("stamp card")
+    order = 3
     bookings = frozenset({"stamp", "redeem_stamps"})
 
     def amount_text(self, amount: int, *, signed: bool = False) -> str:

@@ -2,6 +2,7 @@
 import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.utils.translation import gettext_lazy as _
 
 from loyalty.errors import LoyaltyError, PartialRedemptionNotAllowed
 from loyalty.programs.base import AccountState, Offer, ProgramBehaviour
@@ -24,6 +25,8 @@ def voucher_valid_until(issued_on: datetime.date, *, country: str, years: int | 
 
 class VoucherBehaviour(ProgramBehaviour):
     kind = "voucher"
+    label = _("voucher / gift card")
+    order = 4
     bookings = frozenset({"voucher_issue", "voucher_redeem"})
 
     def amount_text(self, amount: int, *, signed: bool = False) -> str:

@@ -123,3 +123,22 @@ def test_the_till_fits_a_360_pixel_phone(till, page):
     expect(page.locator("#result .till-headline")).to_have_text("+8 Punkte")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert page.locator("#result").bounding_box()["y"] < 740  # the result shows without scrolling
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("", "Bitte zuerst den Betrag eingeben, z. B. 12,50."),
+    ("0", "Der Betrag muss größer als 0,00 € sein."),
+    ("0,00", "Der Betrag muss größer als 0,00 € sein."),
+    ("-5", "Bitte den Betrag ohne Minuszeichen eingeben. Um eine Buchung zurückzunehmen, stornieren Sie sie unten."),
+    ("12,5x", "Das ist kein Betrag: Bitte so eingeben: 12,50."),
+    ("1234567", "Dieser Betrag ist zu groß für eine Buchung: Bitte prüfen."),
+])
+def test_a_missing_zero_negative_or_malformed_amount_is_named_and_nothing_is_booked(till, page, typed, message):
+    scan(page, till.card.number)
+    page.keyboard.type(typed)
+    page.locator("#programs button[data-action=earn]").click()
+
+    expect(page.locator("#result .till-headline")).to_have_text(message)
+    expect(page.locator("#amount")).to_be_focused()
+    with schema_context("alice"):
+        assert not LedgerEntry.objects.exists()

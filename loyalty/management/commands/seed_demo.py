@@ -74,6 +74,7 @@ class Command(BaseCommand):
                                                   "stamp_reward": "Ein Kaffee gratis"})
         Program.objects.get_or_create(
             name="Geschenkgutschein", defaults={"kind": "voucher", "voucher_value_cents": 2_500})
+        self.voucher = Program.objects.get(name="Geschenkgutschein")
         Reward.objects.get_or_create(program=points, name="Kaffee", defaults={"points": 50})
         Reward.objects.get_or_create(program=points, name="Brot nach Wahl", defaults={"points": 150})
 
@@ -89,4 +90,19 @@ class Command(BaseCommand):
                                     idempotency_key=f"demo-top-up-{serial}", actor=ACTOR)
             bookings.booking_stamp(card_number=card.number, program=stamps, stamps=serial * 2,
                                    idempotency_key=f"demo-stamp-{serial}", actor=ACTOR)
+        self.ensure_demo_voucher_and_claim(points=points)
         self.stdout.write("Demo cards: " + ", ".join(card_number_from_serial(s) for s in range(1, len(HOLDERS) + 1)))
+
+    def ensure_demo_voucher_and_claim(self, *, points):
+        """A gift voucher on Anna's card; on Ben's, a purchase whose reward was redeemed before the
+        purchase came back, so that an open claim shows at the till."""
+        anna, ben = (card_number_from_serial(serial) for serial in (1, 2))
+        bookings.booking_voucher_issue(card_number=anna, program=self.voucher,
+                                       idempotency_key="demo-voucher-1", actor=ACTOR)
+        sale = bookings.booking_earn(card_number=ben, program=points, purchase_amount_cents=5_000,
+                                     idempotency_key="demo-claim-sale", actor=ACTOR)
+        coffee = Reward.objects.get(program=points, name="Kaffee")
+        bookings.booking_redeem_reward(card_number=ben, reward=coffee.pk,
+                                       idempotency_key="demo-claim-redeem", actor=ACTOR)
+        bookings.booking_return(sale_id=sale.pk, return_amount_cents=5_000,
+                                idempotency_key="demo-claim-return", actor=ACTOR)

@@ -319,7 +319,7 @@ def test_an_open_claim_is_shown_at_the_till_and_paid_off_by_the_next_purchase(al
     assert points["balance_text"] == "0 Punkte"
     assert points["claim_text"] == ("Offene Rückforderung aus einer Rückgabe: 10 Punkte, wird mit den "
                                     "nächsten Einkäufen verrechnet")
-    assert paid_off["headline"] == "+15 Punkte, 10 Punkte mit der offenen Rückforderung verrechnet"
+    assert paid_off["headline"] == "+25 Punkte (davon 10 Punkte mit der offenen Rückforderung verrechnet)"
     assert paid_off["balances"] == [{"program": "Bonuspunkte", "balance_text": "15 Punkte"}]
     assert balance(shop["card"], shop["points"]) == 15
 
