@@ -4,7 +4,8 @@ terminals spread over many cards and for 16 terminals on one hot card, next to p
 figure on the same PostgreSQL in the same run.
 
 Run: `make bench-bookings` (or with DATABASE_URL / REDIS_URL set: `python bench/bookings.py`).
-Options: --seconds 15 --workers 3 --worker-class sync --threads 1 --only 16"""
+Options: --seconds 15 --workers <cores> --worker-class sync --threads 1 --only 16 (see
+deploy/gunicorn.conf.py for why sync workers, one per core)"""
 import argparse
 import json
 import os
@@ -105,9 +106,10 @@ def prepare() -> tuple[Merchant, str, int, list[str]]:
 def start_server(port: int, workers: int, worker_class: str = "sync", threads: int = 1) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "false",
            "DATABASE_CONN_MAX_AGE": "600", "DJANGO_LOG_LEVEL": "WARNING"}
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", str(workers),
-               "--worker-class", worker_class, "--threads", str(threads),
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "2048"]
+    # Production's configuration (deploy/gunicorn.conf.py), with the measured choices overridable.
+    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+               "config.wsgi:application", "--workers", str(workers), "--worker-class", worker_class,
+               "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(100):
         try:
@@ -216,7 +218,7 @@ def pgbench_tps(clients: int, seconds: int) -> float | None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--only", choices=["16", "64", "hot"], action="append",
