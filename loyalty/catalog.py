@@ -67,12 +67,13 @@ def _load(version: str, now: float) -> Catalog:
     )
 
 
-def catalog() -> Catalog:
-    """The current merchant's catalog; loaded from the database only after a change."""
+def catalog(*, fresh: bool = False) -> Catalog:
+    """The current merchant's catalog; loaded from the database only after a change. `fresh`
+    checks the version now (a program that another process has just made is then found)."""
     schema = connection.schema_name
     now = time.monotonic()
     cached = _catalogs.get(schema)
-    if cached is not None and now - cached.checked_at < VERSION_CHECK_SECONDS:
+    if cached is not None and not fresh and now - cached.checked_at < VERSION_CHECK_SECONDS:
         return cached
     version = _current_version()
     if cached is not None and cached.version == version:

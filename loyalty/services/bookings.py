@@ -45,7 +45,8 @@ MAX_STAMPS = 100  # per booking
 
 def program_get(program: Program | int) -> Program:
     """The program from the merchant's catalog (loyalty.catalog), whatever was passed."""
-    found = catalog().program(program.pk if isinstance(program, Program) else program)
+    program_id = program.pk if isinstance(program, Program) else program
+    found = catalog().program(program_id) or catalog(fresh=True).program(program_id)
     if found is None:
         raise ProgramNotFound()
     return found
@@ -107,7 +108,7 @@ def booking_redeem_reward(*, card_number: str, reward: int, idempotency_key: str
                                           reward=reward_id)
     if repeat:
         return repeat
-    reward = catalog().reward(reward_id)
+    reward = catalog().reward(reward_id) or catalog(fresh=True).reward(reward_id)
     if reward is None:
         raise RewardNotFound()
     program = program_for_booking(reward.program, Kind.REDEEM_REWARD)
