@@ -13,7 +13,7 @@ from loyalty.pos.actions import TILL_OPERATIONS
 from loyalty.pos.auth import TillAuthentication
 from loyalty.pos.serializers import RegisterInput, booking_result, card_data
 from loyalty.pos.services import till_card_register
-from loyalty.selectors import cards_with_accounts
+from loyalty.selectors import booking_answer, cards_with_accounts
 from loyalty.services.cards import card_look_up
 
 
@@ -63,4 +63,4 @@ class BookingView(TillAPIView):
             raise NotFound()
         booking = operation.book(request.data, idempotency_key=idempotency_key_from(request),
                                  actor=self.actor())
-        return Response(booking_result(booking), status=status.HTTP_201_CREATED)
+        return Response(booking_result(booking_answer(booking)), status=status.HTTP_201_CREATED)

@@ -345,3 +345,15 @@ def test_refused_amounts_are_explained_in_money(alice, shop, till_client, action
     assert response.json()["message"] == message
     with schema_context("alice"):
         assert not Booking.objects.exists()
+
+
+def test_a_repeated_till_booking_is_answered_from_the_first_in_few_statements(alice, shop, till_client,
+                                                                           django_assert_max_num_queries):
+    client = till_client(alice)
+    data = {"card_number": shop["card"].number, "program": shop["points"].pk, "purchase_amount_cents": 4_000}
+    first = client.book("earn", data, key="the-key")
+
+    with django_assert_max_num_queries(8):
+        again = client.book("earn", data, key="the-key")
+
+    assert again.status_code == 201 and again.json() == first.json()
