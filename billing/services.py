@@ -353,7 +353,7 @@ def _invoice_for_intent(intent: dict) -> Invoice | None:
     invoices = Invoice.objects.select_for_update().filter(kind=Kind.INVOICE)
     invoice = invoices.filter(stripe_payment_intent_id=intent["id"]).first()
     number = (intent.get("metadata") or {}).get("invoice_number")
-    if invoice is None and number:
+    if invoice is None and isinstance(number, str) and number:
         # The webhook can overtake our storing of the intent's id.
         invoice = invoices.filter(number=number).first()
     return invoice

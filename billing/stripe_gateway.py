@@ -18,6 +18,10 @@ class PaymentDeclined(Exception):
         self.message = message
 
 
+class WebhookEventMalformed(ValueError):
+    """A correctly signed body that is not a Stripe event we can read."""
+
+
 class WebhookSignatureInvalid(Exception):
     pass
 
@@ -102,6 +106,24 @@ def webhook_event_verify(*, payload: bytes, signature: str) -> dict:
         event = json.loads(payload)
     except (stripe.SignatureVerificationError, ValueError) as error:
         raise WebhookSignatureInvalid(str(error)) from error
-    if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
-        raise WebhookSignatureInvalid("not a Stripe event")
+    _event_shape_check(event)
     return event
+
+
+def _text(value, *, longest: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= longest and value.isprintable()
+
+
+def _event_shape_check(event) -> None:
+    """Refuse a signed body that is not shaped like a Stripe event, before anything uses it: an
+    id and a type of bounded length, and `data.object` an object with an id of its own."""
+    if not isinstance(event, dict) or not _text(event.get("id"), longest=255) \
+            or not _text(event.get("type"), longest=100):
+        raise WebhookEventMalformed("an event needs an id and a type")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict) or not _text(obj.get("id"), longest=255):
+        raise WebhookEventMalformed("an event needs data.object with an id")
+    for name in ("metadata", "last_payment_error"):
+        if obj.get(name) is not None and not isinstance(obj[name], dict):
+            raise WebhookEventMalformed(f"data.object.{name} must be an object")

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from billing.models import Invoice
 from billing.services import stripe_event_receive
-from billing.stripe_gateway import WebhookSignatureInvalid
+from billing.stripe_gateway import WebhookEventMalformed, WebhookSignatureInvalid
 from hq.access import OperatorRequiredMixin
 
 
@@ -17,7 +17,7 @@ def stripe_webhook(request):
     try:
         stripe_event_receive(payload=request.body,
                              signature=request.headers.get("Stripe-Signature", ""))
-    except WebhookSignatureInvalid:
+    except (WebhookSignatureInvalid, WebhookEventMalformed):
         return HttpResponseBadRequest()
     return HttpResponse()
 

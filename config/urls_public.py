@@ -6,3 +6,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("", include("hq.urls")),
 ]
+
+handler400 = "config.errors.bad_request"
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"

@@ -9,3 +9,7 @@ urlpatterns = [
     path("pos/", include("loyalty.pos.urls")),
     path("", include("portal.urls")),
 ]
+
+handler400 = "config.errors.bad_request"
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from loyalty.api.parsers import RequestTooLarge
 from loyalty.errors import LoyaltyError
 
 _CODES = {
@@ -17,6 +18,7 @@ _CODES = {
     exceptions.NotAcceptable: "not_acceptable",
     exceptions.UnsupportedMediaType: "unsupported_media_type",
     exceptions.Throttled: "throttled",
+    RequestTooLarge: "request_too_large",
 }
 
 
