@@ -16,6 +16,7 @@ from billing.errors import CompanyProfileMissing, CreditReasonRequired, InvoiceN
 from billing.models import BillingAccount, Invoice, InvoiceLine, InvoiceNumberCounter, StripeEvent
 from billing.selectors import invoices_payment_due
 from billing.tax import vat_cents, vat_treatment
+from hq.audit import fields_of, operator_audit
 from hq.models import CompanyProfile
 from hq.services import license_count_in_force, month_start
 from tenants.models import Merchant
@@ -93,6 +94,9 @@ def invoice_create_for_month(*, merchant: Merchant, month: datetime.date, actor=
         # The invoice's own language (billing/invoice.html), not the operator's.
         description=f"Stammkunde Terminal-Lizenz / terminal licence {period:%m/%Y}",
     )
+    operator_audit(actor=actor or "system:billing", action="invoice.create", merchant=merchant,
+                   target=invoice, after={"number": number, "period": period, "terminals": count,
+                                          "gross_cents": invoice.gross_cents})
     _delivery_queue(invoice)
     return invoice
 
@@ -146,9 +150,13 @@ def invoice_credit(*, invoice: Invoice, reason: str, actor) -> Invoice:
                     amount_cents=-line.amount_cents)
         for line in invoice.lines.all()
     ])
+    before = invoice.status
     invoice.status = Status.CANCELLED
     invoice.next_retry_at = None
     invoice.save(update_fields=["status", "next_retry_at"])
+    operator_audit(actor=actor, action="invoice.credit", merchant=invoice.merchant, target=invoice,
+                   before={"status": before},
+                   after={"status": invoice.status, "credit_note": note.number, "reason": reason})
     _delivery_queue(note)
     return note
 
@@ -184,6 +192,9 @@ def invoice_send(*, invoice: Invoice) -> bool:
             documents.invoice_email(invoice, pdf.read()).send()
         invoice.status = Status.OPEN
         invoice.save(update_fields=["status"])
+        operator_audit(actor="system:invoice-delivery", action="invoice.send", merchant=invoice.merchant,
+                       target=invoice, before={"status": Status.DRAFT},
+                       after={"status": invoice.status, "to": invoice.merchant.company.billing_email})
         if invoice.kind == Kind.INVOICE:
             transaction.on_commit(lambda: invoice_payment_collect.delay(invoice.pk), robust=True)
     return True
@@ -210,9 +221,12 @@ def billing_account_payment_method_set(*, merchant: Merchant, payment_method_typ
         raise ValueError(f"Unknown payment method type {payment_method_type!r}.")
     account, _created = BillingAccount.objects.get_or_create(merchant=merchant)
     account = BillingAccount.objects.select_for_update().get(pk=account.pk)
+    before = fields_of(account, "payment_method_type", "default_payment_method_id")
     account.payment_method_type = payment_method_type
     account.default_payment_method_id = payment_method_id
     account.save(update_fields=["payment_method_type", "default_payment_method_id", "updated_at"])
+    operator_audit(actor=actor, action="billing.payment_method", merchant=merchant, target=account,
+                   before=before, after=fields_of(account, "payment_method_type", "default_payment_method_id"))
     return account
 
 
@@ -226,6 +240,8 @@ def _billing_account_with_customer(*, merchant: Merchant) -> BillingAccount:
             name=company.legal_name, email=company.billing_email, merchant_id=merchant.pk
         )
         account.save(update_fields=["stripe_customer_id", "updated_at"])
+        operator_audit(actor="system:payments", action="billing.customer", merchant=merchant, target=account,
+                       after={"stripe_customer_id": account.stripe_customer_id})
     return account
 
 
@@ -255,6 +271,9 @@ def _payment_attempt(invoice: Invoice, *, now: datetime.datetime) -> None:
         return
     invoice.stripe_payment_intent_id = result.id
     invoice.save(update_fields=["stripe_payment_intent_id"])
+    operator_audit(actor="system:payments", action="invoice.payment_attempt", merchant=invoice.merchant,
+                   target=invoice, after={"intent": result.id, "intent_status": result.status,
+                                          "attempt": invoice.payment_attempts + 1})
     if result.status == "succeeded":  # cards settle at once; SEPA reports back by webhook
         _payment_success_record(invoice, now=now)
 
@@ -319,10 +338,13 @@ def _payment_success_record(invoice: Invoice, *, now: datetime.datetime) -> None
         return
     if invoice.status not in (Status.OPEN, Status.FAILED):
         return
+    before = invoice.status
     invoice.status = Status.PAID
     invoice.paid_at = now
     invoice.next_retry_at = None
     invoice.save(update_fields=["status", "paid_at", "next_retry_at"])
+    operator_audit(actor="system:payments", action="invoice.paid", merchant=invoice.merchant, target=invoice,
+                   before={"status": before}, after={"status": invoice.status, "paid_at": now})
 
 
 def _payment_failure_record(invoice: Invoice, *, error: str, now: datetime.datetime) -> None:
@@ -337,6 +359,10 @@ def _payment_failure_record(invoice: Invoice, *, error: str, now: datetime.datet
     retry_in = datetime.timedelta(days=settings.BILLING_PAYMENT_RETRY_DAYS)
     invoice.next_retry_at = now + retry_in if retries_left else None
     invoice.save(update_fields=["status", "payment_attempts", "last_payment_error", "next_retry_at"])
+    operator_audit(actor="system:payments", action="invoice.payment_failed", merchant=invoice.merchant,
+                   target=invoice, before={"status": Status.OPEN},
+                   after={"status": invoice.status, "attempts": invoice.payment_attempts,
+                          "error": invoice.last_payment_error, "next_retry_at": invoice.next_retry_at})
     if not retries_left:
         number, attempts = invoice.number, invoice.payment_attempts
         transaction.on_commit(lambda: send_mail(

@@ -11,6 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import schema_context
 
+from hq.audit import fields_of, operator_audit
 from hq.models import CompanyProfile
 from hq.services import contract_create, terminal_license_change
 from tenants.accounts.models import User
@@ -45,10 +46,14 @@ def merchant_onboard(*, actor, name: str, subdomain: str, legal_name: str, stree
     from hq.printing.services import print_order_create, print_order_submit
 
     merchant = merchant_provision(subdomain=subdomain, name=name, owner_email=owner_email, country=country)
-    CompanyProfile.objects.create(
+    profile = CompanyProfile.objects.create(
         merchant=merchant, legal_name=legal_name, street=street, postcode=postcode, city=city,
         country=country, vat_id=vat_id.replace(" ", "").upper(), billing_email=billing_email,
     )
+    operator_audit(actor=actor, action="merchant.onboard", merchant=merchant, target=merchant,
+                   after={"name": name, "subdomain": subdomain, "owner_email": owner_email,
+                          **fields_of(profile, "legal_name", "street", "postcode", "city", "country",
+                                      "vat_id", "billing_email")})
     contract_create(merchant=merchant, starts_on=contract_start, actor=actor)
     terminal_license_change(merchant=merchant, count=terminals, effective_on=contract_start, actor=actor,
                             reason="onboarding")

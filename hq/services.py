@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hq.audit import fields_of, operator_audit
 from hq.models import CompanyProfile, Contract, ContractReminder, TerminalLicense
 from tenants.models import ContractStatus, Merchant
 from tenants.routing import merchants_changed
@@ -26,8 +27,10 @@ def license_count_in_force(*, merchant: Merchant, month: datetime.date) -> int:
     return change.count if change else 0
 
 
-def merchant_status_sync(*, merchant: Merchant, today: datetime.date | None = None) -> Merchant:
-    """Write the contract's state and the licence in force onto the tenant row."""
+def merchant_status_sync(*, merchant: Merchant, today: datetime.date | None = None,
+                         actor="system:contracts") -> Merchant:
+    """Write the contract's state and the licence in force onto the tenant row (audited when it
+    changes anything)."""
     today = today or timezone.localdate()
     contract = Contract.objects.filter(merchant=merchant).first()
     if contract is None or not contract.notice_given_on:
@@ -40,9 +43,13 @@ def merchant_status_sync(*, merchant: Merchant, today: datetime.date | None = No
         "contract_ends_on": contract.ends_on(today) if contract else None,
         "notice_deadline": contract.notice_deadline(today) if contract else None,
     }
+    before = fields_of(Merchant.objects.get(pk=merchant.pk), *fields)
     Merchant.objects.filter(pk=merchant.pk).update(**fields)
     merchants_changed()
     merchant.refresh_from_db(fields=list(fields))
+    if before != fields_of(merchant, *fields):
+        operator_audit(actor=actor, action="merchant.status", merchant=merchant, target=merchant,
+                       before=before, after=fields_of(merchant, *fields))
     return merchant
 
 
@@ -52,11 +59,15 @@ def terminal_license_change(*, merchant: Merchant, count: int, effective_on: dat
     """A new licence count, billed from the month of the change on ("ab dem Monat der Anpassung")."""
     if count < 0:
         raise ValueError("A terminal count cannot be negative.")
+    month = month_start(effective_on)
+    before = license_count_in_force(merchant=merchant, month=month)
     change = TerminalLicense.objects.create(
-        merchant=merchant, count=count, effective_month=month_start(effective_on), reason=reason,
-        changed_by=actor,
+        merchant=merchant, count=count, effective_month=month, reason=reason, changed_by=actor,
     )
-    merchant_status_sync(merchant=merchant)
+    operator_audit(actor=actor, action="license.change", merchant=merchant, target=change,
+                   before={"count": before, "month": month},
+                   after={"count": count, "month": month, "reason": reason})
+    merchant_status_sync(merchant=merchant, actor=actor)
     return change
 
 
@@ -67,7 +78,10 @@ def contract_create(*, merchant: Merchant, starts_on: datetime.date, actor, mini
         merchant=merchant, starts_on=starts_on, minimum_term_months=minimum_term_months,
         renewal_months=renewal_months, notice_months=notice_months,
     )
-    merchant_status_sync(merchant=merchant)
+    operator_audit(actor=actor, action="contract.create", merchant=merchant, target=contract,
+                   after=fields_of(contract, "starts_on", "minimum_term_months", "renewal_months",
+                                   "notice_months"))
+    merchant_status_sync(merchant=merchant, actor=actor)
     return contract
 
 
@@ -79,7 +93,9 @@ def contract_notice_give(*, contract: Contract, given_on: datetime.date, actor) 
         contract.notice_given_on = given_on
         contract.notice_recorded_by = actor
         contract.save(update_fields=["notice_given_on", "notice_recorded_by"])
-    merchant_status_sync(merchant=contract.merchant)
+        operator_audit(actor=actor, action="contract.notice", merchant=contract.merchant, target=contract,
+                       before={"notice_given_on": None}, after={"notice_given_on": given_on})
+    merchant_status_sync(merchant=contract.merchant, actor=actor)
     return contract
 
 
@@ -101,7 +117,11 @@ def contract_reminders_send(*, today: datetime.date) -> int:
             continue
         try:
             with transaction.atomic():
-                ContractReminder.objects.create(contract=contract, deadline=deadline, days_before=days_left)
+                reminder = ContractReminder.objects.create(contract=contract, deadline=deadline,
+                                                           days_before=days_left)
+                operator_audit(actor="system:contract-reminders", action="contract.reminder",
+                               merchant=contract.merchant, target=reminder,
+                               after={"deadline": deadline, "days_before": days_left})
                 profile = CompanyProfile.objects.filter(merchant=contract.merchant).first()
                 recipients = [profile.billing_email] if profile else []
                 send_mail(

@@ -1,4 +1,5 @@
 """The operator console on the apex host: sign-in with a second factor, merchants, onboarding."""
+import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
@@ -7,30 +8,41 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView
+from django_otp import login as otp_login
 
 from billing.selectors import invoices_for_merchant
 from hq import forms as hq_forms
-from hq.access import VERIFIED, OperatorRequiredMixin
+from hq.access import OperatorRequiredMixin
+from hq.audit import operator_audit
 from hq.onboarding import merchant_onboard
 from hq.printing.selectors import print_orders_for_merchant, reorder_suggestion
 from hq.services import contract_notice_give, terminal_license_change
-from tenants.accounts.models import User
-from tenants.accounts.services import two_factor_verify
-from tenants.accounts.totp import totp_secret_new, totp_uri
+from tenants.accounts.forms import ThrottledAuthenticationForm, ThrottledLoginMixin
+from tenants.accounts.models import AuthenticatorDevice, User
+from tenants.accounts.services import authenticator_for_enrolment, two_factor_verify
 from tenants.selectors import merchant_list
+from tenants.throttling import Throttled, client_address
 
 PENDING_USER = "two_factor_pending_user"
-ENROLMENT_SECRET = "two_factor_enrolment_secret"
+CODE_PAUSED = gettext_lazy("Too many wrong codes. Code entry is paused for this account here: "
+                           "please try again in %(minutes)s min.")
 
 
-class OperatorLoginView(auth_views.LoginView):
+class OperatorLoginForm(ThrottledAuthenticationForm):
+    def lockout_record(self, *, email: str, address: str) -> None:
+        operator_audit(actor="sign-in", action="sign_in.paused", after={"account": email, "address": address})
+
+
+class OperatorLoginView(ThrottledLoginMixin, auth_views.LoginView):
     """Step one: e-mail and password. The session is not signed in until the second factor."""
 
     template_name = "hq/login.html"
     redirect_authenticated_user = True
+    authentication_form = OperatorLoginForm
 
     def form_valid(self, form):
         user = form.get_user()
@@ -49,7 +61,8 @@ class CodeForm(forms.Form):
 
 
 class TwoFactorView(FormView):
-    """Step two: the code from the authenticator app; on first sign-in, set the app up."""
+    """Step two: the code from the authenticator app (django-otp); on the first sign-in, the app is
+    set up with a QR code. The key is kept in the database, encrypted, never in the session."""
 
     template_name = "hq/two_factor.html"
     form_class = CodeForm
@@ -58,22 +71,34 @@ class TwoFactorView(FormView):
         self.user = User.objects.filter(pk=request.session.get(PENDING_USER), is_active=True, is_staff=True).first()
         if self.user is None:
             return redirect("login")
-        if not self.user.totp_secret and ENROLMENT_SECRET not in request.session:
-            request.session[ENROLMENT_SECRET] = totp_secret_new()
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        secret = self.request.session.get(ENROLMENT_SECRET) if not self.user.totp_secret else None
-        uri = totp_uri(secret, account=self.user.email) if secret else None
-        return super().get_context_data(enrolling=bool(secret), secret=secret, uri=uri, **kwargs)
+        context = super().get_context_data(**kwargs)
+        if not AuthenticatorDevice.objects.filter(user=self.user, confirmed=True).exists():
+            device = authenticator_for_enrolment(self.user)
+            url = device.config_url()
+            context.update(enrolling=True, secret=device.base32_key, uri=url,
+                           qr_code=mark_safe(segno.make(url, error="m").svg_inline(scale=4, omitsize=True)))
+        return context
 
     def form_valid(self, form):
-        secret = None if self.user.totp_secret else self.request.session.get(ENROLMENT_SECRET)
-        if not two_factor_verify(user=self.user, code=form.cleaned_data["code"], secret=secret):
+        address = client_address(self.request)
+        try:
+            device = two_factor_verify(
+                user=self.user, code=form.cleaned_data["code"], address=address,
+                on_lockout=lambda: operator_audit(actor=self.user, action="two_factor.paused",
+                                                  after={"address": address}))
+        except Throttled as throttled:
+            form.add_error("code", CODE_PAUSED % {"minutes": throttled.minutes})
+            response = self.form_invalid(form)
+            response.status_code, response["Retry-After"] = 429, str(throttled.retry_after)
+            return response
+        if device is None:
             form.add_error("code", _("This code is not valid. Please enter the current code."))
             return self.form_invalid(form)
         login(self.request, self.user, backend="django.contrib.auth.backends.ModelBackend")
-        self.request.session[VERIFIED] = True
+        otp_login(self.request, device)
         next_url = self.request.GET.get("next", "")
         return redirect(next_url if next_url.startswith("/") and not next_url.startswith("//") else "home")
 

@@ -197,11 +197,6 @@ _UNWRAPPED_MAX = 256
 
 
 def _key_ring(schema_name: str, *, fresh: bool) -> dict:
-    if schema_name == get_public_schema_name():
-        raise KeyRingError(
-            "Personal data is encrypted with a merchant's keys, but the connection is on the "
-            "public schema: run this inside tenant_context(merchant)."
-        )
     tenant = getattr(connection, "tenant", None)
     # In requests and tasks the tenant is the Merchant itself; in schema_context() it is a
     # stand-in without the ring, which is then read from the public table.
@@ -211,6 +206,12 @@ def _key_ring(schema_name: str, *, fresh: bool) -> dict:
         ring = Merchant.objects.filter(schema_name=schema_name).values_list(
             "key_ring", flat=True
         ).first()
+    if not ring and schema_name == get_public_schema_name():
+        raise KeyRingError(
+            "The operator's row (the public schema) has no key ring: it gets one from "
+            "tenants.services.operator_tenant_ensure(). Personal data of cardholders is encrypted "
+            "with a merchant's keys: run that inside tenant_context(merchant)."
+        )
     if not ring:
         raise KeyRingError(
             f"Merchant “{schema_name}” has no key ring: merchants get one when provisioned, and "

@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django_tenants.clone import CloneSchema
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from tenants.accounts.models import User
 from tenants.encryption import key_ring_create
@@ -103,3 +103,16 @@ def merchant_provision(
     with schema_context(schema_name):
         User.objects.create_owner(email=owner_email, password=owner_password)
     return merchant
+
+
+@transaction.atomic
+def operator_tenant_ensure() -> Merchant:
+    """The public schema's row, which stands for the operator: with its host and its own key ring
+    (the operator's secrets, such as authenticator keys, are encrypted with it)."""
+    public, _created = Merchant.objects.select_for_update().get_or_create(
+        schema_name=get_public_schema_name(), defaults={"name": "Stammkunde"})
+    if not public.key_ring:
+        public.key_ring = key_ring_create(schema_name=public.schema_name)
+        public.save(update_fields=["key_ring"])
+    Domain.objects.get_or_create(domain=settings.BASE_HOST, defaults={"tenant": public, "is_primary": True})
+    return public

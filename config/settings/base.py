@@ -33,6 +33,10 @@ FIELD_ENCRYPTION_MASTER_KEYS = env.list(
 # a Domain row answers 404 before any view runs, which is what an unknown host must see.
 ALLOWED_HOSTS = ["*"]
 
+# The proxies (addresses or networks) whose X-Forwarded-For is believed for a client's address,
+# which the sign-in throttle counts by (tenants.throttling.client_address). None by default.
+TRUSTED_PROXIES = env.list("STAMMKUNDE_TRUSTED_PROXIES", default=[])
+
 # How links in e-mails reach the system (behind a proxy in production: https and no port).
 PUBLIC_SCHEME = env.str("STAMMKUNDE_PUBLIC_SCHEME", default="http")
 PUBLIC_PORT = env.str("STAMMKUNDE_PUBLIC_PORT", default="")
@@ -60,6 +64,7 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "django_otp",
     "hq",
     "billing",
 ]
@@ -100,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

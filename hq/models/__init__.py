@@ -1,5 +1,7 @@
 """The operator's records about each merchant (public schema)."""
+from hq.models.audit import OperatorAuditLog
 from hq.models.contracts import CompanyProfile, Contract, ContractReminder, TerminalLicense
-from hq.models.print_orders import PrintOrder  # noqa: F401
+from hq.models.print_orders import PrintOrder
 
-__all__ = ["CompanyProfile", "Contract", "ContractReminder", "TerminalLicense"]
+__all__ = ["CompanyProfile", "Contract", "ContractReminder", "OperatorAuditLog", "PrintOrder",
+           "TerminalLicense"]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from hq.audit import operator_audit
 from hq.models import PrintOrder
 from hq.printing.selectors import delivery_estimate, next_free_serial
 from loyalty.actors import Actor
@@ -30,6 +31,8 @@ def print_order_create(*, merchant: Merchant, quantity: int, layout: str, design
         order.design = design
     order.full_clean()
     order.save()
+    operator_audit(actor=actor, action="print_order.create", merchant=merchant, target=order,
+                   after={"quantity": quantity, "layout": layout, "design": bool(design)})
     return order
 
 
@@ -50,6 +53,10 @@ def print_order_submit(*, order: PrintOrder, actor) -> PrintOrder:
     order.status, order.ordered_at = Status.ORDERED, now
     order.estimated_delivery = delivery_estimate(ordered_on=timezone.localdate(now))
     order.save(update_fields=["serials", "status", "ordered_at", "estimated_delivery"])
+    operator_audit(actor=actor, action="print_order.submit", merchant=merchant, target=order,
+                   before={"status": Status.DRAFT},
+                   after={"status": order.status, "serials": [order.first_serial, order.last_serial],
+                          "estimated_delivery": order.estimated_delivery})
     with tenant_context(merchant):
         cards_create_range(first_serial=first_serial, count=order.quantity, actor=CARDS_ACTOR)
     return order
@@ -67,7 +74,10 @@ def print_order_advance(*, order: PrintOrder, to_status: str, actor) -> PrintOrd
             _("A print order moves one step forward at a time, from “%(status)s” only to the next."),
             code="print_order_step", params={"status": order.get_status_display()},
         )
+    before = order.status
     order.status = to_status
     setattr(order, REACHED_AT[to_status], timezone.now())
     order.save(update_fields=["status", REACHED_AT[to_status]])
+    operator_audit(actor=actor, action="print_order.advance", merchant=order.merchant, target=order,
+                   before={"status": before}, after={"status": to_status})
     return order

@@ -1,10 +1,13 @@
 """The operator console: staff only, two factors, lists the merchants."""
-import pytest
+import base64
 
-from tenants.accounts.models import User
-from tenants.accounts.totp import totp_code, totp_step
-from tests.support.baseline import OPERATOR_EMAIL, OPERATOR_TOTP_SECRET, PASSWORD, owner_email
-from tests.support.clients import operator_sign_in
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+
+from tenants.accounts.models import AuthenticatorDevice, User
+from tests.support.baseline import OPERATOR_EMAIL, OPERATOR_TOTP_KEY, PASSWORD, owner_email
+from tests.support.clients import authenticator_code, operator_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +39,7 @@ def test_password_alone_does_not_open_the_console(operator_client):
 
 def test_a_code_cannot_be_used_twice(operator_client, host_client, settings):
     operator_sign_in(operator_client)
-    code = totp_code(OPERATOR_TOTP_SECRET, User.objects.get(email=OPERATOR_EMAIL).totp_last_step)
+    code = authenticator_code(OPERATOR_TOTP_KEY)
     second = host_client(settings.BASE_HOST)
     second.post("/login/", {"username": OPERATOR_EMAIL, "password": PASSWORD})
 
@@ -46,17 +49,42 @@ def test_a_code_cannot_be_used_twice(operator_client, host_client, settings):
     assert second.get("/").status_code == 302
 
 
-def test_new_operator_enrols_an_authenticator_on_first_sign_in(operator_client):
-    User.objects.create_user("new@stammkunde.localhost", PASSWORD, is_staff=True)
+def test_new_operator_enrols_an_authenticator_with_a_qr_code_on_first_sign_in(operator_client):
+    user = User.objects.create_user("new@stammkunde.localhost", PASSWORD, is_staff=True)
     operator_client.post("/login/", {"username": "new@stammkunde.localhost", "password": PASSWORD})
 
     page = operator_client.get("/login/code/")
     secret = page.context["secret"]
-    assert page.context["enrolling"] and secret in page.context["uri"]
-    operator_client.post("/login/code/", {"code": totp_code(secret, totp_step())})
+    assert page.context["enrolling"] and f"secret={secret}" in page.context["uri"]
+    assert page.content.decode().count("<svg") == 1  # the QR code, drawn in the page
+    device = AuthenticatorDevice.objects.get(user=user)
+    assert not device.confirmed
+    operator_client.post("/login/code/", {"code": authenticator_code(device.key)})
 
     assert operator_client.get("/").status_code == 200
-    assert User.objects.get(email="new@stammkunde.localhost").totp_secret == secret
+    assert AuthenticatorDevice.objects.get(user=user).confirmed
+
+
+def test_no_authenticator_key_is_readable_in_the_database_or_the_session(operator_client):
+    operator_client.post("/login/", {"username": OPERATOR_EMAIL, "password": PASSWORD})
+    operator_client.get("/login/code/")
+    operator_sign_in(operator_client)
+    new = User.objects.create_user("new@stammkunde.localhost", PASSWORD, is_staff=True)
+    enrolling = type(operator_client)(operator_client.host)
+    enrolling.post("/login/", {"username": new.email, "password": PASSWORD})
+    enrolling.get("/login/code/")
+    keys = list(AuthenticatorDevice.objects.values_list("key", flat=True))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM accounts_authenticatordevice")
+        stored = " ".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT session_data FROM django_session")
+        sessions = " ".join(str(SessionStore().decode(row[0])) for row in cursor.fetchall())
+
+    assert len(keys) == 2 and OPERATOR_TOTP_KEY in keys
+    for key in keys:
+        for form in (key, key.upper(), base64.b32encode(bytes.fromhex(key)).decode()):
+            assert form not in stored and form not in sessions
 
 
 def test_operator_search_narrows_the_list(operator_client):

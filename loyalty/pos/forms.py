@@ -37,15 +37,6 @@ class PinSetForm(forms.Form):
                            error_messages={"invalid": _("A PIN has 4 to 8 digits.")})
     pin_again = forms.CharField(label=_("New PIN again"), widget=forms.PasswordInput(_PIN_ATTRS))
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_password(self):
-        if not self.user.check_password(self.cleaned_data["password"]):
-            raise forms.ValidationError(_("This is not your password."))
-        return self.cleaned_data["password"]
-
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("pin") and cleaned.get("pin") != cleaned.get("pin_again"):

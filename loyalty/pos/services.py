@@ -3,7 +3,6 @@ and registering a card at the counter."""
 import datetime
 import secrets
 
-from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -18,7 +17,6 @@ from loyalty.errors import (
     ServiceEnded,
     SignInFailed,
     TerminalLimitReached,
-    TooManyAttempts,
 )
 from loyalty.models import Card, PairingCode, Terminal
 from loyalty.pos.selectors import SIGN_IN_ACTION, till_staff_with_pin
@@ -26,14 +24,11 @@ from loyalty.services.audit import audit_record
 from loyalty.services.cardholders import card_register
 from loyalty.services.lookup import card_find
 from loyalty.services.terminals import terminal_create
-from loyalty.throttling import (
-    WRONG_PAIRING_CODES,
-    WRONG_PASSWORDS,
-    WRONG_PINS,
-    limit_exceeded_record,
-)
+from loyalty.throttling import lockout_audit, too_many
+from tenants.accounts.services import password_check
 from tenants.models import Merchant
 from tenants.selectors import merchant_current
+from tenants.throttling import PAIRING_CODES, PASSWORDS, PINS, Throttled, address_subject
 
 # Letters and digits that cannot be mistaken for one another: no 0/O, no 1/I/L.
 PAIRING_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -45,6 +40,8 @@ CASHIER_GROUP = "Kasse/Cashier"
 CASHIER_PERMISSIONS = ("view_card", "add_booking", "add_cardholder")
 TILL_PERMISSION = "loyalty.add_booking"  # who may sign in at a till at all
 
+PASSWORDS_PAUSED = _("Too many wrong passwords for this account. Signing in is paused: please "
+                     "try again in %(minutes)s min.")
 PINS_PAUSED = _("Too many wrong PINs. Sign in with your password, or try the PIN again in "
                 "%(minutes)s min.")
 
@@ -77,17 +74,18 @@ def pairing_code_create(*, terminal_name: str, actor: Actor) -> tuple[PairingCod
 def terminal_pair(*, code: str, client_address: str, actor: Actor) -> tuple[Terminal, str]:
     """Use a pairing code: a new terminal and its token, if the licence has a free seat.
     Wrong codes are counted per client address; too many pause pairing from there."""
-    subject = f"address:{client_address}"
-    if wait := WRONG_PAIRING_CODES.wait(subject):
-        raise TooManyAttempts(retry_after=wait)
+    subject = address_subject(client_address)
     try:
-        return _terminal_pair(code=code, client_address=client_address, actor=actor)
-    except PairingCodeInvalid:
-        # Outside the pairing's transaction, so that the record of it is kept.
-        if wait := WRONG_PAIRING_CODES.fail(subject):
-            limit_exceeded_record(limit=WRONG_PAIRING_CODES, actor=actor, address=client_address)
-            raise TooManyAttempts(retry_after=wait) from None
-        raise
+        PAIRING_CODES.check(subject)
+        try:
+            return _terminal_pair(code=code, client_address=client_address, actor=actor)
+        except PairingCodeInvalid:
+            # Outside the pairing's transaction, so that the record of it is kept.
+            PAIRING_CODES.failed(subject, address=client_address, on_lockout=lockout_audit(
+                limit=PAIRING_CODES, actor=actor, address=client_address))
+            raise
+    except Throttled as throttled:
+        raise too_many(throttled) from None
 
 
 @transaction.atomic
@@ -133,32 +131,43 @@ def _signed_in(user, *, terminal: Terminal, method: str):
     return user
 
 
-def till_sign_in_password(*, email: str, password: str, terminal: Terminal):
-    """The staff member with this e-mail and password, signing in at this till."""
-    subject = f"terminal:{terminal.pk}"
-    if wait := WRONG_PASSWORDS.wait(subject):
-        raise TooManyAttempts(retry_after=wait)
-    user = authenticate(None, username=email, password=password)
+def till_sign_in_password(*, email: str, password: str, terminal: Terminal, address: str):
+    """The staff member with this e-mail and password, signing in at this till. Wrong passwords
+    count as on every other sign-in form of the merchant (per account and address)."""
+    try:
+        user = password_check(email=email, password=password, address=address, on_lockout=lockout_audit(
+            limit=PASSWORDS, actor=Actor(terminal=terminal), account=email, address=address))
+    except Throttled as throttled:
+        raise too_many(throttled, PASSWORDS_PAUSED) from None
     if user is None:
-        if wait := WRONG_PASSWORDS.fail(subject):
-            limit_exceeded_record(limit=WRONG_PASSWORDS, actor=Actor(terminal=terminal))
-            raise TooManyAttempts(retry_after=wait)
         raise SignInFailed()
     return _signed_in(user, terminal=terminal, method="password")
+
+
+def till_password_confirm(*, user, password: str, terminal: Terminal, address: str) -> bool:
+    """Whether this is the signed-in person's password (asked before a PIN is set), under the
+    same throttle as every sign-in."""
+    try:
+        found = password_check(email=user.email, password=password, address=address, on_lockout=lockout_audit(
+            limit=PASSWORDS, actor=Actor(user=user, terminal=terminal), account=user.email, address=address))
+    except Throttled as throttled:
+        raise too_many(throttled, PASSWORDS_PAUSED) from None
+    return found is not None and found.pk == user.pk
 
 
 def till_sign_in_pin(*, user_id: int, pin: str, terminal: Terminal):
     """The quick switch: a colleague who signed in here before, with their PIN. Wrong PINs are
     counted per person, across tills, because that is what a guesser would try."""
     subject = f"user:{user_id}"
-    if wait := WRONG_PINS.wait(subject):
-        raise TooManyAttempts(PINS_PAUSED, retry_after=wait)
-    user = till_staff_with_pin(terminal).filter(pk=user_id).first()
-    if user is None or not check_password(pin, user.pos_pin):
-        if wait := WRONG_PINS.fail(subject):
-            limit_exceeded_record(limit=WRONG_PINS, actor=Actor(terminal=terminal), user=user_id)
-            raise TooManyAttempts(PINS_PAUSED, retry_after=wait)
-        raise SignInFailed(_("This PIN is not right."))
+    try:
+        PINS.check(subject)
+        user = till_staff_with_pin(terminal).filter(pk=user_id).first()
+        if user is None or not check_password(pin, user.pos_pin):
+            PINS.failed(subject, user=user_id, on_lockout=lockout_audit(
+                limit=PINS, actor=Actor(terminal=terminal), user=user_id))
+            raise SignInFailed(_("This PIN is not right."))
+    except Throttled as throttled:
+        raise too_many(throttled, PINS_PAUSED) from None
     return _signed_in(user, terminal=terminal, method="pin")
 
 

@@ -23,9 +23,11 @@ from loyalty.pos.services import (
     TILL_PERMISSION,
     pos_pin_set,
     terminal_pair,
+    till_password_confirm,
     till_sign_in_password,
     till_sign_in_pin,
 )
+from tenants.throttling import client_address
 
 
 def terminal_required(view):
@@ -66,7 +68,7 @@ def pair(request):
     if form.is_valid():
         try:
             _terminal, token = terminal_pair(code=form.cleaned_data["code"],
-                                             client_address=request.META.get("REMOTE_ADDR", ""),
+                                             client_address=client_address(request),
                                              actor=Actor(label="till pairing"))
         except LoyaltyError as error:
             form.add_error(None, str(error))
@@ -92,7 +94,7 @@ def sign_in(request, till):
         try:
             if method == "password":
                 user = till_sign_in_password(email=data["email"], password=data["password"],
-                                             terminal=till.terminal)
+                                             terminal=till.terminal, address=client_address(request))
             else:
                 user = till_sign_in_pin(user_id=data["user"], pin=data["pin"],
                                         terminal=till.terminal)
@@ -152,11 +154,20 @@ def till_page(request, till):
 @require_http_methods(["GET", "POST"])
 @staff_required
 def pin_set(request, till):
-    form = PinSetForm(request.POST or None, user=till.user)
+    form, refusal = PinSetForm(request.POST or None), None
     if form.is_valid():
-        pos_pin_set(user=till.user, pin=form.cleaned_data["pin"],
-                    actor=Actor(user=till.user, terminal=till.terminal))
-        messages.success(request, _("Your PIN is set. Next time, choose your name and type the "
-                                    "PIN."))
-        return redirect("pos:till")
-    return render(request, "loyalty/pos/pin.html", {"till": till, "form": form})
+        try:
+            confirmed = till_password_confirm(user=till.user, password=form.cleaned_data["password"],
+                                              terminal=till.terminal, address=client_address(request))
+        except LoyaltyError as error:
+            form.add_error("password", str(error))
+            refusal = error
+        else:
+            if confirmed:
+                pos_pin_set(user=till.user, pin=form.cleaned_data["pin"],
+                            actor=Actor(user=till.user, terminal=till.terminal))
+                messages.success(request, _("Your PIN is set. Next time, choose your name and type "
+                                            "the PIN."))
+                return redirect("pos:till")
+            form.add_error("password", _("This is not your password."))
+    return _page(request, "loyalty/pos/pin.html", {"till": till, "form": form}, refusal)

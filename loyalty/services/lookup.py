@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_is_valid
-from loyalty.errors import CardNotFound, TooManyAttempts
+from loyalty.errors import CardNotFound
 from loyalty.models import Card
-from loyalty.throttling import UNKNOWN_CARDS, actor_subjects, limit_exceeded_record
+from loyalty.throttling import actor_subjects, lockout_audit, too_many
+from tenants.throttling import UNKNOWN_CARDS, Throttled
 
 LOOKUPS_PAUSED = _("Too many unknown card numbers in a row. Card look-ups are paused: try again in "
                    "%(minutes)s min.")
@@ -24,15 +25,19 @@ def card_number_clean(number) -> str:
 
 def card_lookups_check(actor: Actor) -> None:
     """Refuse while this actor's look-ups are paused."""
-    if wait := UNKNOWN_CARDS.wait(*actor_subjects(actor)):
-        raise TooManyAttempts(LOOKUPS_PAUSED, retry_after=wait)
+    try:
+        UNKNOWN_CARDS.check(*actor_subjects(actor))
+    except Throttled as throttled:
+        raise too_many(throttled, LOOKUPS_PAUSED) from None
 
 
 def card_unknown_refuse(actor: Actor) -> NoReturn:
     """Count an unknown number against the actor and refuse it (with a pause when over the limit)."""
-    if wait := UNKNOWN_CARDS.fail(*actor_subjects(actor)):
-        limit_exceeded_record(limit=UNKNOWN_CARDS, actor=actor)
-        raise TooManyAttempts(LOOKUPS_PAUSED, retry_after=wait)
+    try:
+        UNKNOWN_CARDS.failed(*actor_subjects(actor), on_lockout=lockout_audit(limit=UNKNOWN_CARDS, actor=actor),
+                             terminal=actor.terminal and actor.terminal.pk, user=actor.user and actor.user.pk)
+    except Throttled as throttled:
+        raise too_many(throttled, LOOKUPS_PAUSED) from None
     raise CardNotFound()
 
 

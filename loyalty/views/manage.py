@@ -8,12 +8,21 @@ from django.views.generic import TemplateView
 
 from loyalty.actors import Actor
 from loyalty.selectors import card_counts_by_status
+from loyalty.services.audit import audit_record
 from loyalty.services.exports import merchant_export
+from tenants.accounts.forms import ThrottledAuthenticationForm, ThrottledLoginMixin
 
 
-class ManageLoginView(auth_views.LoginView):
+class ManageLoginForm(ThrottledAuthenticationForm):
+    def lockout_record(self, *, email: str, address: str) -> None:
+        audit_record(actor=Actor(label="back-office sign-in"), action="throttled.wrong-passwords",
+                     account=email, address=address)
+
+
+class ManageLoginView(ThrottledLoginMixin, auth_views.LoginView):
     template_name = "loyalty/manage/login.html"
     redirect_authenticated_user = True
+    authentication_form = ManageLoginForm
 
 
 class ExportView(LoginRequiredMixin, PermissionRequiredMixin, View):

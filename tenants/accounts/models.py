@@ -1,9 +1,16 @@
 """One user model, stored per schema: the public schema's users are the operator's staff,
 a merchant schema's users are that merchant's owner, managers and cashiers."""
+import base64
+from urllib.parse import quote
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+
+from tenants.fields import EncryptedTextField
 
 
 class UserManager(BaseUserManager):
@@ -36,10 +43,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Operator staff only: may use the operator console on the apex host.
     is_staff = models.BooleanField(_("operator staff"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
-    # Two-factor sign-in (tenants.accounts.totp): the authenticator's secret and the last time
-    # step a code was accepted for, so that a code cannot be used twice.
-    totp_secret = models.CharField(max_length=64, blank=True, editable=False)
-    totp_last_step = models.BigIntegerField(default=-1, editable=False)
     # Quick switch at a merchant's till (loyalty.pos): a short PIN, hashed like a password.
     pos_pin = models.CharField(_("till PIN"), max_length=128, blank=True, editable=False)
 
@@ -55,3 +58,54 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.full_name or self.email
+
+
+class AuthenticatorDevice(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app for two-factor sign-in (TOTP, RFC 6238, on django-otp). Its key is
+    encrypted with the keys of the schema's row (a merchant's, or the operator's), which the master
+    key wraps; a device is unconfirmed until its first right code."""
+
+    # 20 random bytes in hex, encrypted at rest.
+    key = EncryptedTextField()
+    # The last time step a code was accepted for: a code counts once.
+    last_step = models.BigIntegerField(default=-1)
+
+    class Meta:
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
+
+    STEP_SECONDS = 30
+    DIGITS = 6
+    DRIFT_STEPS = 1  # one step of clock drift either way
+
+    def get_throttle_factor(self) -> int:
+        return 1  # a second after the first wrong code, then 2, 4, 8 … (django-otp's back-off)
+
+    @property
+    def base32_key(self) -> str:
+        """The key as authenticator apps take it when typed in."""
+        return base64.b32encode(bytes.fromhex(self.key)).decode()
+
+    def config_url(self, *, issuer: str = "Stammkunde") -> str:
+        """The otpauth:// address an authenticator app reads from the QR code."""
+        label = quote(f"{issuer}:{self.user.email}")
+        return (f"otpauth://totp/{label}?secret={self.base32_key}&issuer={quote(issuer)}"
+                f"&digits={self.DIGITS}&period={self.STEP_SECONDS}")
+
+    def verify_token(self, token) -> bool:
+        """Whether this is the code of the current time step (or one next to it), not used before.
+        Wrong codes back off (django-otp's ThrottlingMixin)."""
+        allowed, _reason = self.verify_is_allowed()
+        if not allowed:
+            return False
+        code = "".join(str(token).split())
+        totp = TOTP(bytes.fromhex(self.key), step=self.STEP_SECONDS, digits=self.DIGITS)
+        if code.isascii() and code.isdigit() and len(code) == self.DIGITS and totp.verify(
+                int(code), tolerance=self.DRIFT_STEPS, min_t=self.last_step + 1):
+            self.last_step = totp.t()
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False

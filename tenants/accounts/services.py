@@ -1,20 +1,63 @@
-"""Two-factor sign-in: enrolling an authenticator and checking its codes."""
+"""Signing in: passwords checked under the one failure throttle, and two-factor codes."""
+from collections.abc import Callable
+
+from django.contrib.auth import authenticate
 from django.db import transaction
+from django_otp.util import random_hex
 
-from tenants.accounts.models import User
-from tenants.accounts.totp import totp_match
+from tenants.accounts.models import AuthenticatorDevice, User
+from tenants.throttling import (
+    PASSWORDS,
+    PASSWORDS_FROM_AN_ADDRESS,
+    TWO_FACTOR_CODES,
+    account_subject,
+    sign_in_subjects,
+)
 
 
-@transaction.atomic
-def two_factor_verify(*, user: User, code: str, secret: str | None = None) -> bool:
-    """Check a code against the user's authenticator (or, when enrolling, the new `secret`),
-    once per time step. On success during enrolment the secret is saved."""
-    user = User.objects.select_for_update().get(pk=user.pk)
-    step = totp_match(secret or user.totp_secret, code, after_step=user.totp_last_step)
-    if step is None:
-        return False
-    if secret:
-        user.totp_secret = secret
-    user.totp_last_step = step
-    user.save(update_fields=["totp_secret", "totp_last_step"])
-    return True
+def password_check(*, email: str, password: str, address: str,
+                   on_lockout: Callable[[], None] | None = None) -> User | None:
+    """The active user with this e-mail and password, or None for a wrong one. Every form that
+    takes a password asks here: ten wrong ones for an account at an address (or fifty from one
+    address) pause that for a while on every sign-in form of the host, and even the right password
+    is refused meanwhile (tenants.throttling.Throttled, raised)."""
+    account_here, address_only = sign_in_subjects(email, address)
+    PASSWORDS.check(account_here)
+    PASSWORDS_FROM_AN_ADDRESS.check(address_only)
+    user = authenticate(None, username=email, password=password)
+    if user is None:
+        PASSWORDS.failed(account_here, on_lockout=on_lockout, account=email, address=address)
+        PASSWORDS_FROM_AN_ADDRESS.failed(address_only, on_lockout=on_lockout, address=address)
+    return user
+
+
+def authenticator_for_enrolment(user: User) -> AuthenticatorDevice:
+    """The user's new authenticator, not confirmed yet (made on first need): its key is shown to be
+    added to an app, and it counts once a first right code confirms it. The key stays in the
+    database (encrypted), never in the session."""
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = AuthenticatorDevice.objects.create(user=user, name="Authenticator", confirmed=False,
+                                                    key=random_hex(20))
+    return device
+
+
+def two_factor_verify(*, user: User, code: str, address: str,
+                      on_lockout: Callable[[], None] | None = None) -> AuthenticatorDevice | None:
+    """The authenticator of the user's that this code belongs to, or None. A user with a confirmed
+    authenticator signs in with it; one without confirms the new one with its first right code.
+    Each device backs off after wrong codes (django-otp), and five wrong codes for an account at an
+    address pause code entry there (tenants.throttling.Throttled, raised)."""
+    subject = f"{account_subject(user.email)}@{address}"
+    TWO_FACTOR_CODES.check(subject)
+    with transaction.atomic():
+        devices = list(AuthenticatorDevice.objects.select_for_update().filter(user=user).order_by("pk"))
+        confirmed = [device for device in devices if device.confirmed]
+        for device in confirmed or devices:
+            if device.verify_token(code):
+                if not device.confirmed:
+                    device.confirmed = True
+                    device.save(update_fields=["confirmed"])
+                return device
+    TWO_FACTOR_CODES.failed(subject, on_lockout=on_lockout, account=user.email, address=address)
+    return None

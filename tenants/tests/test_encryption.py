@@ -180,11 +180,19 @@ def test_filters_other_than_isnull_are_refused_with_a_pointer_to_the_blind_index
         assert Secret.objects.filter(born__isnull=True).count() == 0
 
 
-def test_outside_a_merchant_schema_nothing_is_encrypted(db):
-    assert connection.schema_name == "public"
+def test_the_operators_values_use_the_operators_own_ring_and_need_one(db, alice):
+    from tenants.encryption import decrypt, encrypt
+    from tenants.models import Merchant
 
+    assert connection.schema_name == "public"
+    token = encrypt("operator's secret", schema_name="public", table=TABLE, field="name")
+
+    assert decrypt(token, schema_name="public", table=TABLE, field="name") == "operator's secret"
+    with pytest.raises(DecryptionError):
+        decrypt(token, schema_name="alice", table=TABLE, field="name")
+    Merchant.objects.filter(schema_name="public").update(key_ring={})
     with pytest.raises(KeyRingError, match="public schema"):
-        Secret(name="Erika").save()
+        encrypt("x", schema_name="public", table=TABLE, field="name")
 
 
 def test_blind_index_of_an_email_ignores_case_and_spacing_and_differs_per_merchant(
@@ -337,13 +345,15 @@ def test_provisioned_merchants_have_a_key_ring_of_wrapped_keys_only(alice):
 
 def test_the_migration_gives_merchants_made_before_it_a_key_ring(alice, db):
     Merchant.objects.filter(pk=alice.pk).update(key_ring={})
+    operators_ring = Merchant.objects.get(schema_name="public").key_ring
     migration = importlib.import_module("tenants.migrations.0002_merchant_key_ring")
 
     migration.key_rings_create(django_apps, None)
 
     alice.refresh_from_db()
     assert alice.key_ring["current"] == 1
-    assert Merchant.objects.get(schema_name="public").key_ring == {}
+    # The operator's row keeps its own (tenants.services.operator_tenant_ensure makes it).
+    assert Merchant.objects.get(schema_name="public").key_ring == operators_ring
     assert decrypt(
         encrypt("Erika", schema_name="alice", table=TABLE, field="name"),
         schema_name="alice", table=TABLE, field="name",

@@ -2,16 +2,16 @@
 
 Tests that run inside a transaction (pytest-django's `db`) roll back to it on their own; tests
 that commit (`committed`) are put back to it by `baseline_restore` afterwards."""
-from django.conf import settings
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from tenants.accounts.models import User
-from tenants.models import Domain, Merchant
-from tenants.services import merchant_provision
+from tenants.accounts.models import AuthenticatorDevice, User
+from tenants.models import Merchant
+from tenants.services import merchant_provision, operator_tenant_ensure
 
 OPERATOR_EMAIL = "operator@stammkunde.localhost"
-OPERATOR_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# The operator's authenticator key in hex (what its app holds); tests make its codes.
+OPERATOR_TOTP_KEY = "48656c6c6f21deadbeef48656c6c6f21deadbeef"
 PASSWORD = "a long test password"
 MERCHANTS = {
     "alice": "Alice’s Bakery",
@@ -22,6 +22,7 @@ MERCHANTS = {
 _MIGRATION_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
 _PUBLIC_KEEP = _MIGRATION_TABLES | {"tenants_merchant", "tenants_domain"}
 APPEND_ONLY_TABLES = ("loyalty_booking", "loyalty_ledgerentry", "loyalty_auditlog")
+PUBLIC_APPEND_ONLY_TABLES = ("hq_operatorauditlog",)
 
 
 def owner_email(schema_name: str) -> str:
@@ -30,12 +31,11 @@ def owner_email(schema_name: str) -> str:
 
 def baseline_create() -> None:
     connection.set_schema_to_public()
-    public, _ = Merchant.objects.get_or_create(
-        schema_name=get_public_schema_name(), defaults={"name": "Stammkunde"}
-    )
-    Domain.objects.get_or_create(domain=settings.BASE_HOST, defaults={"tenant": public})
+    operator_tenant_ensure()
     if not User.objects.filter(email=OPERATOR_EMAIL).exists():
-        User.objects.create_superuser(OPERATOR_EMAIL, PASSWORD, totp_secret=OPERATOR_TOTP_SECRET)
+        operator = User.objects.create_superuser(OPERATOR_EMAIL, PASSWORD)
+        AuthenticatorDevice.objects.create(user=operator, name="Test", confirmed=True,
+                                           key=OPERATOR_TOTP_KEY)
     for schema_name, name in MERCHANTS.items():
         if not Merchant.objects.filter(schema_name=schema_name).exists():
             merchant_provision(
@@ -60,10 +60,8 @@ def baseline_restore() -> None:
     """Drop merchants a test made, empty what tests committed, then recreate the baseline."""
     connection.set_schema_to_public()
     baseline_schemas = {get_public_schema_name(), *MERCHANTS}
-    for merchant in Merchant.objects.exclude(schema_name__in=baseline_schemas):
-        merchant.delete(force_drop=True)
     tables = _tables(get_public_schema_name(), _PUBLIC_KEEP)
-    append_only = []
+    append_only = [f'"{get_public_schema_name()}"."{table}"' for table in PUBLIC_APPEND_ONLY_TABLES]
     for schema_name in MERCHANTS:
         tables += _tables(schema_name, _MIGRATION_TABLES)
         append_only += [f'"{schema_name}"."{table}"' for table in APPEND_ONLY_TABLES]
@@ -75,4 +73,7 @@ def baseline_restore() -> None:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         for table in append_only:
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+    # After the operator's audit log is empty: its rows keep the merchants they name.
+    for merchant in Merchant.objects.exclude(schema_name__in=baseline_schemas):
+        merchant.delete(force_drop=True)
     baseline_create()

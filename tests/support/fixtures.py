@@ -6,12 +6,14 @@ import threading
 import pytest
 from django.core.cache import cache, caches
 from django.db import connection
+from django_tenants.utils import schema_context
 
 from loyalty.catalog import catalogs_forget
 from tenants.models import Merchant
 from tenants.routing import hosts_forget
 from tests.support import baseline
-from tests.support.clients import HostClient
+from tests.support.baseline import owner_email
+from tests.support.clients import HostClient, TillClient
 
 
 @pytest.fixture(scope="session")
@@ -201,3 +203,30 @@ def fake_stripe(settings):
         yield fake
     finally:
         fake.stop()
+
+
+def paired_terminal(merchant, name="Till 1"):
+    from loyalty.actors import Actor
+    from loyalty.services.terminals import terminal_create
+
+    with schema_context(merchant.schema_name):
+        return terminal_create(name=name, actor=Actor(label="test"))
+
+
+@pytest.fixture
+def till_client():
+    """`till_client(merchant, email=owner)`: a browser paired as a new terminal of the merchant
+    and signed in there (pass email=None to stay signed out)."""
+    from loyalty.pos.auth import TERMINAL_COOKIE
+
+    def make(merchant, email="owner", *, terminal_name="Till 1") -> TillClient:
+        terminal, token = paired_terminal(merchant, terminal_name)
+        client = TillClient(merchant.primary_host)
+        client.cookies[TERMINAL_COOKIE] = token
+        client.terminal, client.token = terminal, token
+        if email:
+            response = client.sign_in(owner_email(merchant.schema_name) if email == "owner" else email)
+            assert response.status_code == 302, response.content.decode()
+        return client
+
+    return make

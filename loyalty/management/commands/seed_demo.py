@@ -1,9 +1,8 @@
 """Demo data for `make dev`: an operator login and the merchant `demo` with programs, cards,
 cardholders and a few bookings. Running it again changes nothing that is already there."""
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_from_serial
@@ -13,8 +12,8 @@ from loyalty.services import bookings
 from loyalty.services.cardholders import card_register
 from loyalty.services.cards import cards_create_range
 from tenants.accounts.models import User
-from tenants.models import Domain, Merchant
-from tenants.services import merchant_provision
+from tenants.models import Merchant
+from tenants.services import merchant_provision, operator_tenant_ensure
 
 OPERATOR_EMAIL = "operator@stammkunde.localhost"
 OPERATOR_PASSWORD = "stammkunde"
@@ -39,12 +38,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def ensure_operator(self):
-        public, _ = Merchant.objects.get_or_create(
-            schema_name=get_public_schema_name(), defaults={"name": "Stammkunde"}
-        )
-        Domain.objects.get_or_create(
-            domain=settings.BASE_HOST, defaults={"tenant": public, "is_primary": True}
-        )
+        operator_tenant_ensure()
         if not User.objects.filter(email=OPERATOR_EMAIL).exists():
             User.objects.create_superuser(OPERATOR_EMAIL, OPERATOR_PASSWORD, full_name="Operator")
 

@@ -5,7 +5,7 @@ from django_tenants.utils import schema_context
 
 from loyalty.models import AuditLog, Booking
 from loyalty.pos.auth import TERMINAL_COOKIE
-from loyalty.tests.pos.conftest import TillClient
+from tests.support.clients import TillClient
 from tests.support.factories import CardFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db

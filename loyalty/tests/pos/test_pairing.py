@@ -13,11 +13,12 @@ from loyalty.errors import TerminalLimitReached
 from loyalty.models import AuditLog, PairingCode, Terminal
 from loyalty.pos.auth import TERMINAL_COOKIE
 from loyalty.pos.services import PAIRING_CODE_ALPHABET, pairing_code_create, terminal_pair
-from loyalty.tests.pos.conftest import TillClient, paired_terminal
 from tenants.accounts.models import User
 from tenants.models import Merchant
 from tenants.routing import merchants_changed
 from tests.support.baseline import PASSWORD, owner_email
+from tests.support.clients import TillClient
+from tests.support.fixtures import paired_terminal
 
 REFUSAL = "Revoke a terminal in the back office or ask your Stammkunde contact to raise the licence."
 

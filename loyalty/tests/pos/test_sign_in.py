@@ -5,10 +5,11 @@ from django_tenants.utils import schema_context
 
 from loyalty.models import AuditLog
 from loyalty.pos.auth import TERMINAL_COOKIE
-from loyalty.tests.pos.conftest import TillClient, paired_terminal
 from tenants.accounts.models import User
 from tests.support.baseline import PASSWORD, owner_email
+from tests.support.clients import TillClient
 from tests.support.factories import UserFactory
+from tests.support.fixtures import paired_terminal
 
 pytestmark = pytest.mark.django_db
 

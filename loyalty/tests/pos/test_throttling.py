@@ -17,7 +17,7 @@ def unknown_numbers(count):
 
 def test_more_than_ten_unknown_numbers_in_five_minutes_pause_look_ups(alice, shop, cashier, till_client, caplog):
     client = till_client(alice, email=cashier.email)
-    caplog.set_level(logging.WARNING, logger="loyalty.throttling")
+    caplog.set_level(logging.WARNING, logger="stammkunde.throttling")
     first, *_, eleventh = unknown_numbers(11)
 
     misses = [client.card(number).status_code for number in unknown_numbers(10)]
@@ -34,7 +34,7 @@ def test_more_than_ten_unknown_numbers_in_five_minutes_pause_look_ups(alice, sho
         entry = AuditLog.objects.get(action="throttled.unknown-cards")
         assert (entry.actor_user, entry.actor_terminal) == (cashier, client.terminal)
         assert entry.data == {"failures": 10, "window_seconds": 300}
-    assert [record.levelname for record in caplog.records if record.name == "loyalty.throttling"] == ["WARNING"]
+    assert [record.levelname for record in caplog.records if record.name == "stammkunde.throttling"] == ["WARNING"]
 
 
 def test_mistyped_numbers_caught_by_the_check_digit_are_not_counted(alice, shop, till_client):

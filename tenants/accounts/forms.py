@@ -1,0 +1,47 @@
+"""The sign-in form of the back office and the operator's console: Django's, with its password
+checked under the one failure throttle (tenants.accounts.services.password_check)."""
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from tenants.accounts.services import password_check
+from tenants.throttling import Throttled, client_address
+
+PAUSED = _("Too many wrong passwords. Signing in is paused for this account here: please try again "
+           "in %(minutes)s min.")
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    # Set when the throttle refused: the view answers 429 with Retry-After.
+    retry_after: int | None = None
+
+    def lockout_record(self, *, email: str, address: str) -> None:
+        """Write the lock-out down in the host's audit log (the views' own subclasses do)."""
+
+    def clean(self):
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if email is None or not password:
+            return self.cleaned_data
+        address = client_address(self.request) if self.request is not None else ""
+        try:
+            user = password_check(email=email, password=password, address=address,
+                                  on_lockout=lambda: self.lockout_record(email=email, address=address))
+        except Throttled as throttled:
+            self.retry_after = throttled.retry_after
+            raise forms.ValidationError(PAUSED % {"minutes": throttled.minutes}, code="throttled") from None
+        if user is None:
+            raise self.get_invalid_login_error()
+        self.user_cache = user
+        self.confirm_login_allowed(user)
+        return self.cleaned_data
+
+
+class ThrottledLoginMixin:
+    """For a LoginView with ThrottledAuthenticationForm: a paused sign-in answers 429."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if getattr(form, "retry_after", None):
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
