@@ -42,3 +42,9 @@ def operator_audit(*, actor, action: str, merchant=None, target: models.Model | 
 
 def fields_of(instance: models.Model, *names: str) -> dict:
     return {name: getattr(instance, name) for name in names}
+
+
+def operator_audit_for_merchant(*, merchant, limit: int = 50) -> list[OperatorAuditLog]:
+    """The newest entries about one merchant, for its page in the console."""
+    return list(OperatorAuditLog.objects.filter(merchant=merchant).select_related("actor")
+                .order_by("-id")[:limit])

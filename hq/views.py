@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 from billing.selectors import invoices_for_merchant
 from hq import forms as hq_forms
 from hq.access import OperatorRequiredMixin
-from hq.audit import operator_audit
+from hq.audit import operator_audit, operator_audit_for_merchant
 from hq.onboarding import merchant_onboard
 from hq.printing.selectors import print_orders_for_merchant, reorder_suggestion
 from hq.services import contract_notice_give, terminal_license_change
@@ -128,6 +128,7 @@ class MerchantDetailView(OperatorRequiredMixin, DetailView):
             print_orders=print_orders_for_merchant(merchant=merchant),
             reorder=reorder_suggestion(merchant=merchant),
             invoices=invoices_for_merchant(merchant=merchant),
+            audit_log=operator_audit_for_merchant(merchant=merchant),
             **kwargs,
         )
 
