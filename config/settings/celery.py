@@ -9,11 +9,24 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Berlin"
-# Acknowledge after the task ran, and requeue it when the worker dies mid-task.
+# Acknowledge after the task ran, and requeue it when a pool process dies mid-task.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# When a worker's main process dies, the task it held is handed out again once it has been
+# unacknowledged this long: five minutes, well above our longest task (a print file, about ten
+# seconds) and short enough that a crash costs minutes, not an hour. A task running longer would be
+# started a second time meanwhile, so every task is idempotent (each says how).
+# Workers look for such tasks every ten seconds (kombu's default sweep is every 100).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": 1,
+}
+# The queue tasks go to and workers take from, unless a task names another.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# More task modules for the worker (the tests' probes): a comma-separated list.
+CELERY_IMPORTS = env.list("CELERY_IMPORTS", default=[])
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BEAT_SCHEDULE = {
     "nightly-for-all-merchants": {

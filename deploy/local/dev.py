@@ -1,5 +1,6 @@
 """`make dev`: migrate, load the demo data, then run the web server, a Celery worker and beat
-until Ctrl-C. Expects DATABASE_URL and REDIS_URL (deploy/local/stack.py sets them)."""
+until Ctrl-C, starting again whichever of them dies. Expects DATABASE_URL and REDIS_URL
+(deploy/local/stack.py sets them); PORT for the web server (8000)."""
 import os
 import signal
 import subprocess
@@ -9,6 +10,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
+# Waits before starting a process that died again; one that ran this long starts from the first.
+RESTART_DELAYS = [1, 2, 5, 10, 30]
+STABLE_SECONDS = 60
 
 
 def manage(*args: str) -> None:
@@ -48,6 +52,9 @@ def main() -> int:
         "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var / "celerybeat-schedule")],
     }
     processes = {name: subprocess.Popen(command, cwd=ROOT) for name, command in commands.items()}
+    started_at = dict.fromkeys(processes, time.monotonic())
+    restarts = dict.fromkeys(processes, 0)
+    due: dict[str, float] = {}  # name → when a process that died is started again
     print(banner(port, base_host), flush=True)
 
     stopping = False
@@ -58,16 +65,27 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    exit_code = 0
-    # Run until asked to stop, or until one process dies (then take the others down with it).
+    # Run until asked to stop. A process that dies is started again (a crashed worker must not
+    # take the web server and the databases down with it), a little later each time it keeps dying.
     while not stopping:
+        now = time.monotonic()
         for name, process in processes.items():
-            if process.poll() is not None:
-                print(f"dev: {name} exited with {process.returncode}; stopping.", file=sys.stderr)
-                exit_code = process.returncode or 1
-                stopping = True
-                break
-        time.sleep(0.5)
+            if name in due or process.poll() is None:
+                continue
+            if now - started_at[name] > STABLE_SECONDS:
+                restarts[name] = 0
+            delay = RESTART_DELAYS[min(restarts[name], len(RESTART_DELAYS) - 1)]
+            restarts[name] += 1
+            due[name] = now + delay
+            print(f"dev: {name} exited with {process.returncode}; starting it again in {delay} s.",
+                  file=sys.stderr, flush=True)
+        for name, when in list(due.items()):
+            if when <= now:
+                processes[name] = subprocess.Popen(commands[name], cwd=ROOT)
+                started_at[name] = now
+                del due[name]
+                print(f"dev: {name} started again (pid {processes[name].pid}).", file=sys.stderr, flush=True)
+        time.sleep(0.25)
     for process in processes.values():
         if process.poll() is None:
             process.terminate()
@@ -76,7 +94,7 @@ def main() -> int:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-    return exit_code
+    return 0
 
 
 if __name__ == "__main__":
