@@ -1,0 +1,61 @@
+"""Every URL pattern of both URL confs and how a test calls it (method and path, with ids to fill
+in): the isolation sweep and the bad-input corpus walk these, and fail when a pattern is missing."""
+from django.urls import URLResolver, get_resolver
+
+
+def routes_of(urlconf: str) -> list[str]:
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern)
+
+    return list(walk(get_resolver(urlconf).url_patterns))
+
+
+# How each merchant-host pattern is called, with alice's ids (filled in by the `alices` fixture):
+# method and path; a POST carries a JSON body of alice's (card, booking, program).
+TENANT_ROUTES = {
+    "i18n/setlang/": [("POST", "/i18n/setlang/")],
+    "manage/": [("GET", "/manage/")],
+    "manage/login/": [("GET", "/manage/login/"), ("POST", "/manage/login/")],
+    "manage/logout/": [("POST", "/manage/logout/")],
+    "manage/export/": [("GET", "/manage/export/")],
+    "manage/invitation/<uidb64>/<token>/": [("GET", "/manage/invitation/{uid}/set-password/")],
+    "manage/terminals/": [("GET", "/manage/terminals/"), ("POST", "/manage/terminals/")],
+    "manage/terminals/<int:pk>/revoke/": [("POST", "/manage/terminals/{terminal}/revoke/")],
+    "api/schema/": [("GET", "/api/schema/")],
+    "api/docs/": [("GET", "/api/docs/")],
+    "api/programs/": [("GET", "/api/programs/")],
+    "api/cards/<str:number>/": [("GET", "/api/cards/{card}/")],
+    "api/cards/<str:number>/bookings/": [("GET", "/api/cards/{card}/bookings/")],
+    "api/bookings/<int:pk>/": [("GET", "/api/bookings/{booking}/")],
+    **{f"api/bookings/{slug}/": [("POST", f"/api/bookings/{slug}/")] for slug in (
+        "earn", "redeem-reward", "top-up", "pay", "stamp", "redeem-stamps", "voucher-issue",
+        "voucher-redeem", "return", "reverse", "adjust")},
+    "pos/": [("GET", "/pos/")],
+    "pos/pair/": [("GET", "/pos/pair/")],
+    "pos/login/": [("GET", "/pos/login/")],
+    "pos/logout/": [("POST", "/pos/logout/")],
+    "pos/pin/": [("GET", "/pos/pin/"), ("POST", "/pos/pin/")],
+    "pos/api/cards/<str:number>/": [("GET", "/pos/api/cards/{card}/")],
+    "pos/api/cards/<str:number>/register/": [("POST", "/pos/api/cards/{card}/register/")],
+    "pos/api/bookings/<slug:action>/": [("POST", "/pos/api/bookings/earn/"),
+                                        ("POST", "/pos/api/bookings/reversal/")],
+    "": [("GET", "/")],
+}
+PUBLIC_ROUTES = {
+    "i18n/setlang/": [("POST", "/i18n/setlang/")],
+    "billing/stripe/webhook/": [("POST", "/billing/stripe/webhook/")],
+    "billing/invoices/<int:pk>/pdf/": [("GET", "/billing/invoices/{invoice}/pdf/")],
+    "": [("GET", "/")],
+    "login/": [("GET", "/login/")],
+    "login/code/": [("GET", "/login/code/")],
+    "logout/": [("POST", "/logout/")],
+    "merchants/new/": [("GET", "/merchants/new/"), ("POST", "/merchants/new/")],
+    "merchants/<int:pk>/": [("GET", "/merchants/{merchant}/"), ("POST", "/merchants/{merchant}/")],
+    "print-orders/<int:pk>/cards-<int:file>.pdf": [("GET", "/print-orders/{print_order}/cards-1.pdf")],
+}
+
+

@@ -1,0 +1,133 @@
+"""The isolation sweep: every URL pattern of both URL confs, called on another merchant's host (and
+on the operator's) with all that alice's people and devices hold (her owner's session, her till's
+device cookie and staff session, her terminal's and her owner's API tokens) and alice's object ids.
+Nothing of alice's comes back and nothing is written. A pattern the sweep does not know fails it:
+a new page or endpoint must say here how it is called."""
+import json
+
+import pytest
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_tenants.utils import schema_context
+from rest_framework.authtoken.models import Token
+
+from billing.models import Invoice
+from hq.models import PrintOrder
+from loyalty.actors import Actor
+from loyalty.models import AuditLog, Booking, Card, Terminal
+from loyalty.pos.auth import TERMINAL_COOKIE
+from loyalty.services.bookings import booking_earn
+from loyalty.services.terminals import terminal_create
+from tenants.accounts.models import User
+from tests.support.baseline import PASSWORD, owner_email
+from tests.support.clients import HostClient
+from tests.support.factories import CardFactory, ProgramFactory
+from tests.support.routes import PUBLIC_ROUTES, TENANT_ROUTES, routes_of
+
+pytestmark = pytest.mark.django_db
+
+
+# Pages a visitor without any right may see: their 200 shows nothing of anyone's.
+PAGES_FOR_ANYONE = {"/", "/manage/login/", "/pos/pair/", "/api/schema/", "/api/docs/"}
+
+
+def test_the_sweep_knows_every_pattern_of_both_url_confs():
+    assert set(routes_of("config.urls_tenant")) == set(TENANT_ROUTES), (
+        "a merchant-host pattern the isolation sweep does not call: add it to TENANT_ROUTES")
+    assert set(routes_of("config.urls_public")) == set(PUBLIC_ROUTES), (
+        "an operator-host pattern the isolation sweep does not call: add it to PUBLIC_ROUTES")
+
+
+@pytest.fixture
+def alices(alice, till_client, host_client):
+    """What alice's people and devices hold, and alice's ids."""
+    with schema_context("alice"):
+        card, points = CardFactory(), ProgramFactory(kind="points")
+        owner = User.objects.get(email=owner_email("alice"))
+        terminal, api_token = terminal_create(name="Register", actor=Actor(label="test"))
+        booking = booking_earn(card_number=card.number, program=points, purchase_amount_cents=4_200,
+                               idempotency_key="alices-sale", actor=Actor(label="test"))
+        user_token = Token.objects.create(user=owner).key
+    back_office = host_client(alice)
+    assert back_office.post("/manage/login/", {"username": owner.email, "password": PASSWORD}).status_code == 302
+    till = till_client(alice)
+    order = PrintOrder.objects.create(merchant=alice, quantity=1, layout="standard")
+    invoice = Invoice.objects.create(merchant=alice, kind="invoice", number="2026-99999", year=2026,
+                                     sequence=99999, period="2026-05-01", issued_on="2026-05-31",
+                                     net_cents=100, vat_rate_percent=19, vat_cents=19, gross_cents=119)
+    return {
+        "ids": {"card": card.number, "booking": booking.pk, "terminal": terminal.pk, "program": points.pk,
+                "uid": urlsafe_base64_encode(force_bytes(owner.pk)), "merchant": alice.pk,
+                "print_order": order.pk, "invoice": invoice.pk},
+        "cookies": {name: value for client in (back_office, till) for name, value in client.cookies.items()},
+        "till_cookie": till.cookies[TERMINAL_COOKIE].value,
+        "authorizations": [f"Terminal {api_token}", f"Token {user_token}"],
+        # What of alice's must never come back elsewhere (her ids are numbers any page may contain).
+        "secrets": [card.number, owner.email, api_token, user_token, "Alice’s Bakery"],
+    }
+
+
+def _calls(routes: dict, ids: dict):
+    for calls in routes.values():
+        for method, path in calls:
+            yield method, path.format(**ids)
+
+
+def _body(ids: dict) -> str:
+    return json.dumps({"card_number": ids["card"], "program": ids["program"], "booking_id": ids["booking"],
+                       "sale_id": ids["booking"], "purchase_amount_cents": 500, "amount_cents": 500,
+                       "amount": 5, "reason": "x", "first_name": "Eve", "consent": True})
+
+
+def _stranger(host: str, alices: dict, authorization: str) -> HostClient:
+    client = HostClient(host, HTTP_AUTHORIZATION=authorization)
+    for name, cookie in alices["cookies"].items():
+        client.cookies[name] = cookie.value
+    client.cookies[TERMINAL_COOKIE] = alices["till_cookie"]
+    return client
+
+
+def _writes(schema: str) -> tuple[int, int, int, int]:
+    with schema_context(schema):
+        return (Booking.objects.count(), AuditLog.objects.exclude(action__startswith="throttled.").count(),
+                Terminal.objects.count(), Card.objects.filter(cardholder__isnull=False).count())
+
+
+@pytest.mark.parametrize("other", ["bob", "charlie"])
+def test_nothing_of_alices_answers_on_another_merchants_host(alices, other, request):
+    merchant = request.getfixturevalue(other)
+    before = _writes(other)
+    leaks = []
+    for authorization in alices["authorizations"]:
+        client = _stranger(merchant.primary_host, alices, authorization)
+        for method, path in _calls(TENANT_ROUTES, alices["ids"]):
+            if method == "GET":
+                response = client.get(path)
+            else:
+                response = client.post(path, _body(alices["ids"]), content_type="application/json",
+                                       HTTP_IDEMPOTENCY_KEY="sweep", HTTP_X_CSRFTOKEN=alices["cookies"]["csrftoken"].value)
+            body = response.content.decode(errors="replace")
+            found = [secret for secret in alices["secrets"] if secret in body]
+            if response.status_code >= 500 or found:
+                leaks.append((authorization.split()[0], method, path, response.status_code, found))
+            elif path.startswith("/manage/invitation/"):
+                # A page for anyone with a link: here it must say the link is not valid.
+                if response.status_code != 200 or response.context["validlink"]:
+                    leaks.append((authorization.split()[0], method, path, response.status_code))
+            elif 200 <= response.status_code < 300 and method == "GET" and path not in PAGES_FOR_ANYONE:
+                leaks.append((authorization.split()[0], method, path, response.status_code))
+    assert leaks == [], '\n'.join(map(str, leaks))
+    assert _writes(other) == before
+
+
+def test_alices_session_and_ids_open_nothing_on_the_operators_host(alices, settings):
+    leaks = []
+    client = _stranger(settings.BASE_HOST, alices, alices["authorizations"][1])
+    for method, path in _calls(PUBLIC_ROUTES, alices["ids"]):
+        response = client.get(path) if method == "GET" else client.post(path, {"code": "000000"})
+        body = response.content.decode(errors="replace")
+        opened = 200 <= response.status_code < 300 and path not in ("/login/",)
+        found = [secret for secret in alices["secrets"] if secret in body]
+        if response.status_code >= 500 or opened or found:
+            leaks.append((method, path, response.status_code, found))
+    assert leaks == [], '\n'.join(map(str, leaks))
