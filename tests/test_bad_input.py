@@ -36,7 +36,7 @@ def _bodies(ids: dict):
     yield "application/json", json.dumps({"card_number": ids.get("card", "0009000000001"), "program": "NaN"}).replace('"NaN"', "NaN")
     for value in WRONG_TYPES + ODD_TEXT:
         try:
-            yield "application/json", json.dumps({field: value for field in FIELDS})
+            yield "application/json", json.dumps(dict.fromkeys(FIELDS, value))
         except ValueError:
             continue
     yield "application/x-www-form-urlencoded", "&".join(f"{field}=%00%01" for field in FIELDS)

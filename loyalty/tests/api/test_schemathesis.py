@@ -52,7 +52,7 @@ def test_no_generated_request_gets_a_server_error(api_schema, alice, terminal_to
             response = case.call(headers={"Host": alice.primary_host,
                                           "Authorization": f"Terminal {terminal_token}",
                                           "Idempotency-Key": str(uuid.uuid4())})
-            tried.append((operation.method, operation.path, response.status_code))
+            tried.append((case.operation.method, case.operation.path, response.status_code))
             case.validate_response(response, checks=[not_a_server_error])
 
         check()
