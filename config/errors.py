@@ -1,14 +1,20 @@
 """The answers for a missing page, a malformed request and a server error: JSON `{code, message}` on
 the APIs (as their clients expect), a short page in the visitor's language everywhere else."""
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from config.middleware import wants_json
+from config.middleware import too_large, wants_json
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)):
+        if wants_json(request):
+            return too_large(request)
+        message = _("What was sent is too large. Please send less at once.")
+        return render(request, "400.html", {"message": message}, status=413)
     message = _("The request could not be understood. Please check what was sent.")
     if wants_json(request):
         return JsonResponse({"code": "malformed_request", "message": message}, status=400)

@@ -1,7 +1,7 @@
 """Middleware that guards every request before anything reads it, and marks every answer: requests
 with NUL or control characters in the path, query string or headers are refused with a 400 (JSON on
 the APIs), and dynamic answers are never stored by a cache and name the browser features the pages
-may use."""
+may use. A JSON body declared larger than 64 KiB is refused with a 413 before anyone reads it."""
 import re
 from urllib.parse import unquote_to_bytes
 
@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _CONTROL_OR_TAB = re.compile(rb"[\x00-\x1f\x7f]")
 JSON_PATHS = ("/api/", "/pos/api/")
+# A booking is a few hundred bytes; the JSON parser enforces the same limit on bodies that do not
+# declare their length.
+JSON_BODY_MAX_BYTES = 64 * 1024
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
     "accelerometer", "autoplay", "browsing-topics", "display-capture", "geolocation", "gyroscope",
     "magnetometer", "microphone", "midi", "payment", "usb", "serial", "hid", "bluetooth",
@@ -29,6 +32,16 @@ def bad_request(request, message: str):
         return JsonResponse({"code": "malformed_request", "message": message}, status=400)
     page = loader.get_template("400.html").render({"message": message})
     return HttpResponseBadRequest(page)
+
+
+def too_large(request):
+    return JsonResponse({"code": "request_too_large",
+                         "message": _("The request body is too large (at most 64 KiB).")}, status=413)
+
+
+def _declares_too_large_a_body(request) -> bool:
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    return declared.isdigit() and int(declared) > JSON_BODY_MAX_BYTES
 
 
 def _has_control_characters(request) -> bool:
@@ -52,6 +65,8 @@ class RequestSanityMiddleware:
     def __call__(self, request):
         if _has_control_characters(request):
             return bad_request(request, _("The request contains characters that are not allowed."))
+        if wants_json(request) and _declares_too_large_a_body(request):
+            return too_large(request)
         return self.get_response(request)
 
 

@@ -1,4 +1,5 @@
 """Stripe's webhook: only signed events count, each event once, also when delivered at once."""
+import json
 import time
 
 import pytest
@@ -133,3 +134,22 @@ def test_the_same_event_delivered_at_once_by_several_threads_changes_the_invoice
     assert StripeEvent.objects.filter(event_id="evt_once").count() == 1
     invoice.refresh_from_db()
     assert (invoice.status, invoice.payment_attempts) == ("failed", 1)
+
+
+@pytest.mark.parametrize("event", [
+    {"id": "evt_1", "type": "payment_intent.succeeded"},  # no data.object
+    {"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": "pi_1"}},
+    {"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": {}}},
+    {"id": "e" * 300, "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1"}}},
+    {"id": "evt_1", "type": "t" * 101, "data": {"object": {"id": "pi_1"}}},
+    {"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1", "metadata": "x"}}},
+    ["not", "an", "event"],
+])
+def test_a_signed_body_that_is_no_stripe_event_is_refused_and_stored_nowhere(db, deliver_webhook, event, settings):
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_shapes"
+    payload = json.dumps(event).encode()
+
+    response = deliver_webhook(payload, signature=webhook_signature(payload, secret="whsec_test_shapes"))
+
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()

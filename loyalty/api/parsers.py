@@ -1,12 +1,14 @@
 """JSON bodies for the REST API and the till, within limits: a booking is a few hundred bytes, so
-a body of more than 64 KiB or nested more than 32 levels deep is refused before it is parsed (the
+a body of more than 64 KiB (declared ones are refused earlier, by
+config.middleware.RequestSanityMiddleware) or nested more than 32 levels deep is refused before it is parsed (the
 parser would otherwise recurse until Python gives up)."""
 import json
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, parsers, status
 
-MAX_BYTES = 64 * 1024
+from config.middleware import JSON_BODY_MAX_BYTES as MAX_BYTES
+
 MAX_DEPTH = 32
 
 
@@ -40,10 +42,6 @@ def nesting_depth(body: bytes) -> int:
 
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        request = (parser_context or {}).get("request")
-        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if declared and declared.isdigit() and int(declared) > MAX_BYTES:
-            raise RequestTooLarge()
         body = stream.read(MAX_BYTES + 1) if stream is not None else b""
         if len(body) > MAX_BYTES:
             raise RequestTooLarge()

@@ -230,3 +230,16 @@ def till_client():
         return client
 
     return make
+
+
+@pytest.fixture
+def terminal_client(host_client):
+    """`terminal_client(merchant)`: a client on the merchant's host, signed with a new terminal's token."""
+
+    def make(merchant):
+        _, token = paired_terminal(merchant)
+        client = host_client(merchant)
+        client.defaults["HTTP_AUTHORIZATION"] = f"Terminal {token}"
+        return client
+
+    return make

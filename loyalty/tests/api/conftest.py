@@ -1,24 +1,8 @@
 import pytest
 from django_tenants.utils import schema_context
 
-from loyalty.actors import Actor
-from loyalty.services.terminals import terminal_create
 from tests.support.baseline import owner_email
 from tests.support.factories import CardFactory, ProgramFactory, RewardFactory
-
-
-@pytest.fixture
-def terminal_client(host_client):
-    """`terminal_client(merchant)`: a client on the merchant's host, signed with a new terminal's token."""
-
-    def make(merchant):
-        with schema_context(merchant.schema_name):
-            _, token = terminal_create(name="Till 1", actor=Actor(label="test"))
-        client = host_client(merchant)
-        client.defaults["HTTP_AUTHORIZATION"] = f"Terminal {token}"
-        return client
-
-    return make
 
 
 @pytest.fixture
