@@ -116,11 +116,13 @@ def encrypted_fields(model: type[models.Model]) -> list[models.Field]:
     ]
 
 
-def encrypted_models(*, registry: Apps = django_apps) -> list[type[models.Model]]:
-    """The models of merchant-schema apps with encrypted fields."""
+def encrypted_models(*, public: bool = False, registry: Apps = django_apps) -> list[type[models.Model]]:
+    """The models with encrypted fields whose tables a merchant's schema holds (the operator's, the
+    public schema, with `public`)."""
+    apps_there = settings.SHARED_APPS if public else settings.TENANT_APPS
     return [
         model for model in registry.get_models()
-        if model._meta.app_config.name in settings.TENANT_APPS and encrypted_fields(model)
+        if model._meta.app_config.name in apps_there and encrypted_fields(model)
     ]
 
 

@@ -14,6 +14,7 @@ from django.db import connection, models
 from django.utils.module_loading import import_string
 from django_tenants.utils import schema_context, tenant_context
 
+from tenants.accounts.models import AuthenticatorDevice
 from tenants.encryption import (
     DecryptionError,
     KeyRingError,
@@ -33,6 +34,7 @@ from tenants.fields import (
 )
 from tenants.management.commands import rotate_merchant_keys
 from tenants.models import Merchant
+from tests.support.baseline import OPERATOR_EMAIL, OPERATOR_TOTP_KEY
 
 # A registry of its own keeps this test-only model out of the project's: makemigrations and the
 # rotation command never see it.
@@ -251,7 +253,7 @@ def test_after_rotation_old_values_decrypt_and_new_ones_use_the_new_key(probe_ta
 def test_rotation_command_reencrypts_every_row_and_keeps_the_blind_index(
     probe_tables, alice, bob, monkeypatch
 ):
-    monkeypatch.setattr(rotate_merchant_keys, "encrypted_models", lambda: [Secret])
+    monkeypatch.setattr(rotate_merchant_keys, "encrypted_models", lambda public: [] if public else [Secret])
     emails = [f"kunde{n}@example.com" for n in range(5)]
     with tenant_context(alice):
         Secret.objects.bulk_create(
@@ -305,6 +307,23 @@ def test_rotation_rewraps_the_keys_so_the_old_master_key_can_go(probe_tables, al
     assert alice.key_ring["index_key"]["master"] == "m2"
     with tenant_context(alice):
         assert Secret.objects.get().name == "Erika"
+
+
+def test_the_command_rotates_the_operators_ring_too_so_the_old_master_key_can_go(alice, db, settings):
+    settings.FIELD_ENCRYPTION_MASTER_KEYS = [NEW_MASTER_KEY, *settings.FIELD_ENCRYPTION_MASTER_KEYS]
+    out = StringIO()
+
+    call_command("rotate_merchant_keys", stdout=out)
+    settings.FIELD_ENCRYPTION_MASTER_KEYS = [NEW_MASTER_KEY]
+
+    operator = Merchant.objects.get(schema_name="public")
+    assert "public: data key version 2" in out.getvalue()
+    assert "public accounts.AuthenticatorDevice: re-encrypted 1 rows" in out.getvalue()
+    assert {wrapped["master"] for wrapped in operator.key_ring["data_keys"].values()} == {"m2"}
+    with tenant_context(operator), connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM accounts_authenticatordevice")
+        assert [row[0][:5] for row in cursor.fetchall()] == ["v1:2:"]
+        assert AuthenticatorDevice.objects.get(user__email=OPERATOR_EMAIL).key == OPERATOR_TOTP_KEY
 
 
 def test_a_key_ring_needing_a_master_key_no_longer_configured_is_a_clear_error(alice, db, settings):
