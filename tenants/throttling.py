@@ -1,5 +1,6 @@
 """One failure throttle for every secret that people and devices present, on every host: passwords,
-PINs, two-factor codes, activation codes, pairing codes and card numbers.
+PINs, two-factor codes, pairing codes and card numbers (and the portal's activation codes, when the
+portal checks them: one more Limit here).
 
 Failures are counted in the cache per subject (an account at an address, an address, a terminal, a
 person) in fixed windows; the cache's key function puts the schema's name in every key, so each
@@ -91,7 +92,6 @@ PASSWORDS = Limit("wrong-passwords", failures=10, window=15 * 60)
 PASSWORDS_FROM_AN_ADDRESS = Limit("wrong-passwords-from-an-address", failures=50, window=15 * 60)
 PINS = Limit("wrong-pins", failures=5, window=15 * 60)
 TWO_FACTOR_CODES = Limit("wrong-two-factor-codes", failures=5, window=15 * 60)
-ACTIVATION_CODES = Limit("wrong-activation-codes", failures=10, window=60 * 60)
 PAIRING_CODES = Limit("wrong-pairing-codes", failures=10, window=15 * 60)
 UNKNOWN_CARDS = Limit("unknown-cards", failures=10, window=5 * 60)
 
