@@ -1,4 +1,5 @@
-"""Provisioning: a merchant's schema, domain and owner account, created in one transaction."""
+"""Provisioning: a merchant's schema, domain and owner account, created in one transaction; the
+operator's public row and its staff accounts."""
 import re
 import zlib
 
@@ -116,3 +117,19 @@ def operator_tenant_ensure() -> Merchant:
         public.save(update_fields=["key_ring"])
     Domain.objects.get_or_create(domain=settings.BASE_HOST, defaults={"tenant": public, "is_primary": True})
     return public
+
+
+@transaction.atomic
+def operator_staff_ensure(*, email: str, password: str | None = None, full_name: str = "") -> User:
+    """An operator login for the console (a new one, or an existing account made staff), with the
+    operator's row and key ring in place. Its authenticator is set up at the first sign-in."""
+    with schema_context(get_public_schema_name()):
+        operator_tenant_ensure()
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            return User.objects.create_superuser(email, password, full_name=full_name)
+        user.is_staff = user.is_superuser = True
+        if password:
+            user.set_password(password)
+        user.save()
+        return user

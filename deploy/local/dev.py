@@ -43,6 +43,7 @@ def main() -> int:
     var.mkdir(parents=True, exist_ok=True)
 
     manage("migrate_schemas", "--noinput", "-v", "0")
+    manage("seed_demo_operator")
     manage("seed_demo")
 
     celery = [PYTHON, "-m", "celery", "-A", "config"]

@@ -1,5 +1,6 @@
-"""Demo data for `make dev`: an operator login and the merchant `demo` with programs, cards,
-cardholders and a few bookings. Running it again changes nothing that is already there."""
+"""Demo data for `make dev`: the merchant `demo` (onboarded by `seed_demo_operator` before, or
+provisioned here when that has not run) with programs, cards, cardholders and a few bookings.
+Running it again changes nothing that is already there."""
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_tenants.utils import schema_context
@@ -12,35 +13,23 @@ from loyalty.services import bookings
 from loyalty.services.cardholders import card_register
 from loyalty.services.cards import cards_create_range
 from tenants.accounts.models import User
+from tenants.demo import DEMO_CASHIER_EMAIL, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, DEMO_SUBDOMAIN
 from tenants.models import Merchant
-from tenants.services import merchant_provision, operator_tenant_ensure
+from tenants.services import merchant_provision
 
-OPERATOR_EMAIL = "operator@stammkunde.localhost"
-OPERATOR_PASSWORD = "stammkunde"
-DEMO_SUBDOMAIN = "demo"
-DEMO_OWNER_EMAIL = "owner@demo.localhost"
-DEMO_OWNER_PASSWORD = "demo"
-DEMO_CASHIER_EMAIL = "kasse@demo.localhost"  # signs in at the till (/pos/) with the owner's password
 HOLDERS = [("Anna", "Becker", "anna@example.com"), ("Ben", "Schulz", "ben@example.com"),
            ("Clara", "Wagner", ""), ("Deniz", "Yılmaz", "deniz@example.com")]
 ACTOR = Actor.system("demo")
 
 
 class Command(BaseCommand):
-    help = "Create the operator's public row, an operator login and the demo merchant."
+    help = "Fill the demo merchant with programs, cardholders and bookings."
 
     def handle(self, *args, **options):
-        self.ensure_operator()
         merchant = self.ensure_demo_merchant()
         with schema_context(merchant.schema_name):
             self.ensure_demo_cards()
             self.ensure_demo_cashier()
-
-    @transaction.atomic
-    def ensure_operator(self):
-        operator_tenant_ensure()
-        if not User.objects.filter(email=OPERATOR_EMAIL).exists():
-            User.objects.create_superuser(OPERATOR_EMAIL, OPERATOR_PASSWORD, full_name="Operator")
 
     def ensure_demo_merchant(self) -> Merchant:
         merchant = Merchant.objects.filter(schema_name=DEMO_SUBDOMAIN).first()

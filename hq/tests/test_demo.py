@@ -1,0 +1,49 @@
+"""`make dev`'s demo: the merchant onboarded through the console's service (so the console shows its
+contract, licence, print order and audit log), then filled with programs, cardholders and bookings;
+both commands run again change nothing."""
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django_tenants.utils import schema_context
+
+from hq.models import OperatorAuditLog
+from tenants.accounts.models import User
+from tenants.demo import DEMO_CASHIER_EMAIL, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, OPERATOR_EMAIL
+from tenants.models import Merchant
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts(merchant) -> dict:
+    from loyalty.models import Booking, Card, Program
+
+    with schema_context(merchant.schema_name):
+        return {"bookings": Booking.objects.count(), "cards": Card.objects.count(),
+                "programs": Program.objects.count(), "audit": OperatorAuditLog.objects.count()}
+
+
+def test_the_demo_is_onboarded_as_the_console_would_and_seeding_again_changes_nothing():
+    call_command("seed_demo_operator")
+    call_command("seed_demo")
+
+    demo = Merchant.objects.get(schema_name="demo")
+    operator = User.objects.get(email=OPERATOR_EMAIL)
+    assert operator.is_staff
+    assert demo.company.city == "Köln" and demo.contract.starts_on.day == 1
+    assert list(demo.terminal_licenses.order_by("effective_month").values_list("count", flat=True)) == [2, 3]
+    assert set(OperatorAuditLog.objects.filter(merchant=demo, actor=operator).values_list("action", flat=True)) >= {
+        "merchant.onboard", "contract.create", "license.change", "print_order.create", "print_order.submit"}
+    with schema_context("demo"):
+        from loyalty.models import Card, Program
+
+        assert set(Program.objects.values_list("kind", flat=True)) == {"points", "prepaid", "stamps", "voucher"}
+        assert Card.objects.filter(cardholder__isnull=False).count() == 4
+        assert Card.objects.filter(status="unissued").count() >= 400  # the print order's blanks
+        assert authenticate(username=DEMO_OWNER_EMAIL, password=DEMO_OWNER_PASSWORD) is not None
+        assert User.objects.filter(email=DEMO_CASHIER_EMAIL).exists()
+    before = _counts(demo)
+
+    call_command("seed_demo_operator")
+    call_command("seed_demo")
+
+    assert _counts(demo) == before

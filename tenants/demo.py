@@ -1,0 +1,8 @@
+"""The demo that `make dev` sets up (hq's `seed_demo_operator`, then loyalty's `seed_demo`): who
+signs in where. The banner of deploy/local/dev.py and the README show the same."""
+OPERATOR_EMAIL = "operator@stammkunde.localhost"
+OPERATOR_PASSWORD = "stammkunde"
+DEMO_SUBDOMAIN = "demo"
+DEMO_OWNER_EMAIL = "owner@demo.localhost"
+DEMO_OWNER_PASSWORD = "demo"
+DEMO_CASHIER_EMAIL = "kasse@demo.localhost"  # signs in at the till (/pos/) with the owner's password
