@@ -22,7 +22,7 @@ from hq.onboarding import merchant_onboard
 from hq.printing.selectors import print_orders_for_merchant, reorder_suggestion
 from hq.services import contract_notice_give, terminal_license_change
 from tenants.accounts.forms import ThrottledAuthenticationForm, ThrottledLoginMixin
-from tenants.accounts.models import AuthenticatorDevice, User
+from tenants.accounts.models import User
 from tenants.accounts.services import authenticator_for_enrolment, two_factor_verify
 from tenants.selectors import merchant_list
 from tenants.throttling import Throttled, client_address
@@ -60,7 +60,7 @@ class CodeForm(forms.Form):
                                                          "inputmode": "numeric", "autofocus": True}))
 
 
-class TwoFactorView(FormView):
+class TwoFactorView(ThrottledLoginMixin, FormView):
     """Step two: the code from the authenticator app (django-otp); on the first sign-in, the app is
     set up with a QR code. The key is kept in the database, encrypted, never in the session."""
 
@@ -75,8 +75,7 @@ class TwoFactorView(FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if not AuthenticatorDevice.objects.filter(user=self.user, confirmed=True).exists():
-            device = authenticator_for_enrolment(self.user)
+        if (device := authenticator_for_enrolment(self.user)) is not None:
             url = device.config_url()
             context.update(enrolling=True, secret=device.base32_key, uri=url,
                            qr_code=mark_safe(segno.make(url, error="m").svg_inline(scale=4, omitsize=True)))
@@ -91,9 +90,8 @@ class TwoFactorView(FormView):
                                                   after={"address": address}))
         except Throttled as throttled:
             form.add_error("code", CODE_PAUSED % {"minutes": throttled.minutes})
-            response = self.form_invalid(form)
-            response.status_code, response["Retry-After"] = 429, str(throttled.retry_after)
-            return response
+            form.retry_after = throttled.retry_after
+            return self.form_invalid(form)
         if device is None:
             form.add_error("code", _("This code is not valid. Please enter the current code."))
             return self.form_invalid(form)

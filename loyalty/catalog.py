@@ -1,21 +1,15 @@
 """The merchant's programs with their rewards and bonus actions, as every booking reads them: kept
-in each process per merchant schema and checked against a version number in the shared cache at
-most once a second, so that a change made anywhere is seen everywhere a second later at most (in
-the process that made it, at once).
-
-A write bumps the version at once (for readers in the same transaction) and again when it commits
-(for readers that loaded the old rows in between). Cache keys carry the schema name (the cache's key
-function), so merchants never share a version or a catalog."""
+in each process per merchant schema and checked against the merchant's own version number in the
+shared cache (tenants.versions) at most once a second, so that a change made anywhere is seen
+everywhere a second later at most (in the process that made it, at once)."""
 import time
-import uuid
 from dataclasses import dataclass, field, replace
 
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 
-_VERSION_KEY = "loyalty:catalog-version"
-# How long a process trusts the version it last read before reading it again.
-VERSION_CHECK_SECONDS = 1.0
+from tenants import versions
+
+VERSION_CHECK_SECONDS = versions.CHECK_SECONDS
 
 
 @dataclass(frozen=True)
@@ -41,12 +35,8 @@ class Catalog:
 _catalogs: dict[str, Catalog] = {}
 
 
-def _current_version() -> str:
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        cache.add(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(_VERSION_KEY)
-    return version
+def _version(schema: str) -> versions.Version:
+    return versions.Version(f"loyalty:catalog-version:{schema}")
 
 
 def _load(version: str, now: float) -> Catalog:
@@ -75,7 +65,7 @@ def catalog(*, fresh: bool = False) -> Catalog:
     cached = _catalogs.get(schema)
     if cached is not None and not fresh and now - cached.checked_at < VERSION_CHECK_SECONDS:
         return cached
-    version = _current_version()
+    version = _version(schema).current()
     if cached is not None and cached.version == version:
         cached = replace(cached, checked_at=now)
     else:
@@ -84,24 +74,10 @@ def catalog(*, fresh: bool = False) -> Catalog:
     return cached
 
 
-def _version_bump() -> None:
-    _catalogs.pop(connection.schema_name, None)
-    cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
-
 def catalog_changed() -> None:
     """Call after writing a program, a reward or a bonus action of the current merchant."""
-    _version_bump()
     schema = connection.schema_name
-
-    def after_commit():
-        # on_commit runs on whatever schema the connection is on by then.
-        from django_tenants.utils import schema_context
-
-        with schema_context(schema):
-            _version_bump()
-
-    transaction.on_commit(after_commit)
+    _version(schema).changed(forget=lambda: _catalogs.pop(schema, None))
 
 
 def catalogs_forget() -> None:

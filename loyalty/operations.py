@@ -39,10 +39,6 @@ class AmountField(serializers.IntegerField):
             raise serializers.ValidationError(str(refusal), code=refusal.code) from None
 
 
-def _money(help_text, **kwargs) -> AmountField:
-    return AmountField(help_text=help_text, **kwargs)
-
-
 def _id(help_text) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=help_text)
 
@@ -59,7 +55,7 @@ def _receipt_number() -> serializers.CharField:
 class EarnInput(serializers.Serializer):
     card_number = _card_number()
     program = _id(_("The points program."))
-    purchase_amount_cents = _money(_("The purchase amount in cents."))
+    purchase_amount_cents = AmountField(help_text=_("The purchase amount in cents."))
     receipt_number = _receipt_number()
 
 
@@ -71,12 +67,12 @@ class RedeemRewardInput(serializers.Serializer):
 class AmountInput(serializers.Serializer):
     card_number = _card_number()
     program = _id(_("The prepaid or voucher program."))
-    amount_cents = _money(_("The amount in cents."))
+    amount_cents = AmountField(help_text=_("The amount in cents."))
     receipt_number = _receipt_number()
 
 
 class VoucherIssueInput(AmountInput):
-    amount_cents = _money(_("The voucher's value in cents; empty: the program's usual value."),
+    amount_cents = AmountField(help_text=_("The voucher's value in cents; empty: the program's usual value."),
                           required=False)
 
 
@@ -95,7 +91,7 @@ class ProgramInput(serializers.Serializer):
 
 class ReturnInput(serializers.Serializer):
     sale_id = _id(_("The purchase booking being returned."))
-    return_amount_cents = _money(_("The returned part of the purchase, in cents."))
+    return_amount_cents = AmountField(help_text=_("The returned part of the purchase, in cents."))
     receipt_number = _receipt_number()
 
 

@@ -60,7 +60,7 @@ def cards_with_accounts(*, today: datetime.date | None = None) -> QuerySet[Card]
     """Cards with their holder and accounts, each account annotated with `expired`: what of its
     balance has expired but is not booked away yet (see account_state)."""
     today = today or timezone.localdate()
-    expired = (Lot.objects.filter(account=OuterRef("pk"), remaining__gt=0, expires_on__lt=today)
+    expired = (Lot.objects.expired(on=today).filter(account=OuterRef("pk"))
                .values("account").annotate(total=Sum("remaining")).values("total"))
     accounts = (Account.objects.select_related("program")
                 .annotate(expired=Coalesce(Subquery(expired), Value(0)))

@@ -1,5 +1,7 @@
 """The booking ledger: accounts with cached balances, lots for expiry, and append-only
 bookings with their entries."""
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -37,6 +39,13 @@ class Account(models.Model):
         return f"{self.card} · {self.program}"
 
 
+class LotQuerySet(models.QuerySet):
+    def expired(self, *, on: datetime.date) -> "LotQuerySet":
+        """Lots with something left whose last day was before `on`: no longer to be spent, and
+        booked away by the nightly expiry (until then still on the balance)."""
+        return self.filter(remaining__gt=0, expires_on__lt=on)
+
+
 class Lot(models.Model):
     """What one credit put on an account, and how much of it is left. Debits use the lots that
     expire first; an expiry books what is left of a lot away."""
@@ -46,6 +55,8 @@ class Lot(models.Model):
     remaining = models.BigIntegerField()
     expires_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LotQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -63,6 +74,10 @@ class Lot(models.Model):
 
     def __str__(self):
         return f"{self.remaining}/{self.amount} until {self.expires_on or '∞'}"
+
+    def has_expired(self, *, on: datetime.date) -> bool:
+        """The one rule of LotQuerySet.expired, for a lot in hand."""
+        return self.expires_on is not None and self.expires_on < on
 
 
 class Booking(models.Model):

@@ -14,8 +14,8 @@ from loyalty.pos.actions import PRIMARY_ACTION, TILL_LABELS, TILL_OPERATIONS
 from loyalty.programs.base import Offer
 from loyalty.selectors import account_state, card_recent_bookings
 from loyalty.services.bookings import booking_effects, booking_reversal_refusal
+from loyalty.services.ledger import service_refusal
 from loyalty.units import money_text
-from tenants.selectors import merchant_current
 
 Kind = Booking.Kind
 RECENT_BOOKINGS = 5
@@ -41,7 +41,7 @@ def _bookings(card: Card, states: dict, *, actor: Actor) -> list[dict]:
     """The card's last bookings (and those of the cards it replaced): when, what, how much;
     reversible where the service would reverse them. A blocked card's bookings can be reversed
     (its balances stay on it); a replaced card's from its successor, which holds them now."""
-    may_reverse = (card.status != Card.Status.REPLACED and not merchant_current().service_ended
+    may_reverse = (card.status != Card.Status.REPLACED and service_refusal() is None
                    and TILL_OPERATIONS[Kind.REVERSAL].permitted(actor))
     programs = catalog().programs
     lines = []
@@ -87,7 +87,8 @@ def _claim_text(program, claim: int) -> str:
 def card_data(card: Card, *, actor: Actor) -> dict:
     """The card as the till shows it; `card` comes from cards_with_accounts()."""
     accounts = {account.program_id: account for account in card.accounts.all()}
-    may_book = card.booking_refusal() is None and not merchant_current().service_ended
+    card_refusal = card.booking_refusal()
+    may_book = card_refusal is None and service_refusal() is None
     today = timezone.localdate()
     programs, states = [], {}
     for program in catalog().active_programs():
@@ -103,7 +104,7 @@ def card_data(card: Card, *, actor: Actor) -> dict:
     return {
         "number": card.number,
         "status": card.status,
-        "status_text": str(card.booking_refusal() or card.get_status_display()),
+        "status_text": str(card_refusal or card.get_status_display()),
         "first_name": card.cardholder.first_name if card.cardholder_id else "",
         "can_register": (card.cardholder_id is None
                          and card.status in (Card.Status.UNISSUED, Card.Status.ACTIVE)

@@ -14,7 +14,6 @@ from loyalty.actors import Actor
 from loyalty.errors import (
     ConsentRequired,
     PairingCodeInvalid,
-    ServiceEnded,
     SignInFailed,
     TerminalLimitReached,
 )
@@ -22,10 +21,11 @@ from loyalty.models import Card, PairingCode, Terminal
 from loyalty.pos.selectors import SIGN_IN_ACTION, till_staff_with_pin
 from loyalty.services.audit import audit_record
 from loyalty.services.cardholders import card_register
+from loyalty.services.ledger import service_refusal
 from loyalty.services.lookup import card_find
 from loyalty.services.terminals import terminal_create
 from loyalty.throttling import lockout_audit, too_many
-from tenants.accounts.services import password_check
+from tenants.accounts.services import PASSWORDS_PAUSED, password_check
 from tenants.models import Merchant
 from tenants.selectors import merchant_current
 from tenants.throttling import PAIRING_CODES, PASSWORDS, PINS, Throttled, address_subject
@@ -40,8 +40,6 @@ CASHIER_GROUP = "Kasse/Cashier"
 CASHIER_PERMISSIONS = ("view_card", "add_booking", "add_cardholder")
 TILL_PERMISSION = "loyalty.add_booking"  # who may sign in at a till at all
 
-PASSWORDS_PAUSED = _("Too many wrong passwords for this account. Signing in is paused: please "
-                     "try again in %(minutes)s min.")
 PINS_PAUSED = _("Too many wrong PINs. Sign in with your password, or try the PIN again in "
                 "%(minutes)s min.")
 
@@ -131,28 +129,22 @@ def _signed_in(user, *, terminal: Terminal, method: str):
     return user
 
 
-def till_sign_in_password(*, email: str, password: str, terminal: Terminal, address: str):
-    """The staff member with this e-mail and password, signing in at this till. Wrong passwords
-    count as on every other sign-in form of the merchant (per account and address)."""
+def _till_password(*, email: str, password: str, terminal: Terminal, address: str, user=None):
+    """The active user with this e-mail and password, or None: counted as on every other sign-in
+    form of the merchant (per account and address), a lock-out written in its audit log."""
     try:
-        user = password_check(email=email, password=password, address=address, on_lockout=lockout_audit(
-            limit=PASSWORDS, actor=Actor(terminal=terminal), account=email, address=address))
+        return password_check(email=email, password=password, address=address, on_lockout=lockout_audit(
+            limit=PASSWORDS, actor=Actor(user=user, terminal=terminal), account=email, address=address))
     except Throttled as throttled:
         raise too_many(throttled, PASSWORDS_PAUSED) from None
+
+
+def till_sign_in_password(*, email: str, password: str, terminal: Terminal, address: str):
+    """The staff member with this e-mail and password, signing in at this till."""
+    user = _till_password(email=email, password=password, terminal=terminal, address=address)
     if user is None:
         raise SignInFailed()
     return _signed_in(user, terminal=terminal, method="password")
-
-
-def till_password_confirm(*, user, password: str, terminal: Terminal, address: str) -> bool:
-    """Whether this is the signed-in person's password (asked before a PIN is set), under the
-    same throttle as every sign-in."""
-    try:
-        found = password_check(email=user.email, password=password, address=address, on_lockout=lockout_audit(
-            limit=PASSWORDS, actor=Actor(user=user, terminal=terminal), account=user.email, address=address))
-    except Throttled as throttled:
-        raise too_many(throttled, PASSWORDS_PAUSED) from None
-    return found is not None and found.pk == user.pk
 
 
 def till_sign_in_pin(*, user_id: int, pin: str, terminal: Terminal):
@@ -171,9 +163,20 @@ def till_sign_in_pin(*, user_id: int, pin: str, terminal: Terminal):
     return _signed_in(user, terminal=terminal, method="pin")
 
 
+def till_pin_set(*, user, password: str, pin: str, terminal: Terminal, address: str) -> bool:
+    """The signed-in person's PIN for the quick switch, set once their password shows it is them
+    (under the sign-in throttle); False, and nothing set, for a wrong password."""
+    confirmed = _till_password(email=user.email, password=password, terminal=terminal, address=address,
+                               user=user)
+    if confirmed is None or confirmed.pk != user.pk:
+        return False
+    pos_pin_set(user=user, pin=pin, actor=Actor(user=user, terminal=terminal))
+    return True
+
+
 @transaction.atomic
 def pos_pin_set(*, user, pin: str, actor: Actor):
-    """A staff member's PIN for the quick switch, hashed like a password."""
+    """A staff member's PIN, hashed like a password."""
     user.pos_pin = make_password(pin)
     user.save(update_fields=["pos_pin"])
     audit_record(actor=actor, action="user.pos_pin_set", target=user)
@@ -184,8 +187,8 @@ def till_card_register(*, card_number: str, first_name: str, email: str, consent
                        actor: Actor) -> Card:
     """Hand out a card at the counter: the holder's first name, an e-mail address if they like,
     and their consent, which is written down with where it was given."""
-    if merchant_current().service_ended:
-        raise ServiceEnded()
+    if refusal := service_refusal():
+        raise refusal
     if not consent:
         raise ConsentRequired()
     # Looked up like a scan, so that registering cannot be used to probe for card numbers.

@@ -21,9 +21,8 @@ from loyalty.pos.forms import PairForm, PasswordSignInForm, PinSetForm, PinSignI
 from loyalty.pos.selectors import till_staff_with_pin
 from loyalty.pos.services import (
     TILL_PERMISSION,
-    pos_pin_set,
     terminal_pair,
-    till_password_confirm,
+    till_pin_set,
     till_sign_in_password,
     till_sign_in_pin,
 )
@@ -157,15 +156,14 @@ def pin_set(request, till):
     form, refusal = PinSetForm(request.POST or None), None
     if form.is_valid():
         try:
-            confirmed = till_password_confirm(user=till.user, password=form.cleaned_data["password"],
-                                              terminal=till.terminal, address=client_address(request))
+            done = till_pin_set(user=till.user, password=form.cleaned_data["password"],
+                                pin=form.cleaned_data["pin"], terminal=till.terminal,
+                                address=client_address(request))
         except LoyaltyError as error:
             form.add_error("password", str(error))
             refusal = error
         else:
-            if confirmed:
-                pos_pin_set(user=till.user, pin=form.cleaned_data["pin"],
-                            actor=Actor(user=till.user, terminal=till.terminal))
+            if done:
                 messages.success(request, _("Your PIN is set. Next time, choose your name and type "
                                             "the PIN."))
                 return redirect("pos:till")

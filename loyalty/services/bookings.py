@@ -5,7 +5,7 @@ Each service's keyword arguments are the fields of its input (loyalty.operations
 service shares, and the order of their locks, are in loyalty.services.ledger."""
 import datetime
 
-from django.db.models import Sum
+from django.db.models import Prefetch, Sum
 from django.utils import timezone
 
 from loyalty.actors import Actor
@@ -21,7 +21,7 @@ from loyalty.errors import (
     RewardNotFound,
     WrongProgram,
 )
-from loyalty.models import Booking, Card, Lot, Program
+from loyalty.models import Booking, Card, LedgerEntry, Lot, Program
 from loyalty.programs.base import AccountState
 from loyalty.services.audit import audit_record
 from loyalty.services.ledger import (
@@ -225,10 +225,8 @@ def booking_adjust(*, card_number: str, program: Program | int, amount: int, rea
     program = program_get(program)
     if not reason.strip():
         raise ReasonRequired()
-    text = program.behaviour.amount_text
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        amount_check(amount)  # refuses it with the usual message
-    amount_check(abs(amount), text=text)
+    # Either sign; anything but a whole number is refused with the usual message.
+    amount_check(abs(amount) if type(amount) is int else amount, text=program.behaviour.amount_text)
     booking = booking_post(request, card=card, program=program, reason=reason.strip(),
                            postings=[Posting(card, program, amount)])
     audit_record(actor=actor, action="booking.adjustment", target=booking, card=card.number,
@@ -293,7 +291,7 @@ def booking_return(*, sale_id: int, return_amount_cents: int, idempotency_key: s
     if Booking.objects.filter(reverses=sale).exists():
         raise AlreadyReversed()
     amount_check(return_amount_cents)
-    returns = sale.returns.all()
+    returns = sale.returns.prefetch_related(Prefetch("entries", LedgerEntry.objects.select_related("account")))
     returned = returns.aggregate(total=Sum("purchase_amount_cents"))["total"] or 0
     left = sale.purchase_amount_cents - returned
     if return_amount_cents > left:
@@ -301,7 +299,7 @@ def booking_return(*, sale_id: int, return_amount_cents: int, idempotency_key: s
     card = card_lock_current(sale.card_id)
     taken_back = {}
     for booking in returns:
-        for program_id, effect in _effects_of(booking).items():
+        for program_id, effect in booking_effects(booking.entries.all()).items():
             taken_back[program_id] = taken_back.get(program_id, 0) + effect
     postings = []
     for program_id, effect in _effects_of(sale).items():
@@ -377,7 +375,7 @@ def booking_reverse(*, booking_id: int, idempotency_key: str | SystemKey, actor:
 
 def account_available(account) -> int:
     """What can be spent: the balance less lots that have expired but are not booked away yet."""
-    expired = (Lot.objects.filter(account=account, remaining__gt=0, expires_on__lt=timezone.localdate())
+    expired = (Lot.objects.expired(on=timezone.localdate()).filter(account=account)
                .aggregate(total=Sum("remaining"))["total"])
     return account.balance - (expired or 0)
 
@@ -388,7 +386,7 @@ def account_available(account) -> int:
 def lots_expire(*, today: datetime.date, actor: Actor) -> int:
     """Book away what is left of every lot that expired before `today`, one booking per lot.
     Idempotent: a lot expires once, whoever runs this and however often."""
-    lot_ids = list(Lot.objects.filter(remaining__gt=0, expires_on__lt=today).values_list("pk", flat=True))
+    lot_ids = list(Lot.objects.expired(on=today).values_list("pk", flat=True))
     return sum(_lot_expire(lot_id=lot_id, actor=actor) is not None for lot_id in lot_ids)
 
 

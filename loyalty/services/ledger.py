@@ -150,6 +150,12 @@ def card_for_booking(card_number, request: BookingRequest) -> tuple[Card | None,
     return card, None
 
 
+def service_refusal() -> ServiceEnded | None:
+    """ServiceEnded once the merchant's contract has ended (nothing is booked or handed out any
+    more; the owner may still export), else None."""
+    return ServiceEnded() if merchant_current().service_ended else None
+
+
 def card_lock_current(card_id: int) -> Card:
     """The card itself or, if it was replaced, its successor, locked: credits for a replaced
     card's sales go to the card that holds its balances now."""
@@ -196,8 +202,8 @@ def booking_post(request: BookingRequest, *, card: Card, postings: list[Posting]
                  program: Program | None = None, **fields) -> Booking:
     """Write the booking (claiming the request's key) and its postings. Any refusal raised here
     rolls the whole booking back. Returns the booking with its entries, as written."""
-    if merchant_current().service_ended:
-        raise ServiceEnded()
+    if refusal := service_refusal():
+        raise refusal
     actor = request.actor
     booking = Booking.objects.create(
         kind=request.kind, idempotency_scope=request.scope, idempotency_key=request.key,
@@ -310,7 +316,7 @@ def _usable_lots(account: Account, *, today: datetime.date, from_lot: Lot | None
             .order_by(F("expires_on").asc(nulls_last=True), "pk"))
     if from_lot is not None:
         return [lot for lot in lots if lot.pk == from_lot.pk]
-    return [lot for lot in lots if lot.expires_on is None or lot.expires_on >= today]
+    return [lot for lot in lots if not lot.has_expired(on=today)]
 
 
 def _posting_apply(booking: Booking, account: Account, posting: Posting,

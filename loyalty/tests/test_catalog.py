@@ -4,7 +4,7 @@ in every other."""
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django_tenants.utils import schema_context
 
 from loyalty import catalog as catalog_module
@@ -40,7 +40,7 @@ def test_another_processs_change_is_seen_after_the_version_check(alice, monkeypa
         # Another process pauses the program: it writes the row and bumps the shared version,
         # which this process has not read yet.
         Program.objects.filter(pk=points.pk).update(is_active=False)
-        cache.set("loyalty:catalog-version", "changed elsewhere", timeout=None)
+        caches["shared"].set("loyalty:catalog-version:alice", "changed elsewhere", timeout=None)
 
         within_the_second = catalog().program(points.pk).is_active
         monkeypatch.setattr(catalog_module, "VERSION_CHECK_SECONDS", 0)
@@ -56,7 +56,7 @@ def test_a_program_made_by_another_process_a_moment_ago_is_found_for_a_booking(a
         # Another process makes the program (bulk_create: no save() here to tell this process)
         # and bumps the shared version.
         program = Program.objects.bulk_create([Program(kind="points", name="New")])[0]
-        cache.set("loyalty:catalog-version", "changed elsewhere", timeout=None)
+        caches["shared"].set("loyalty:catalog-version:alice", "changed elsewhere", timeout=None)
         assert catalog().program(program.pk) is None  # within the second: not seen yet
 
         booking = booking_earn(card_number=card.number, program=program.pk, purchase_amount_cents=500,

@@ -2,13 +2,9 @@
 checked under the one failure throttle (tenants.accounts.services.password_check)."""
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils.translation import gettext_lazy as _
 
-from tenants.accounts.services import password_check
+from tenants.accounts.services import PASSWORDS_PAUSED, password_check
 from tenants.throttling import Throttled, client_address
-
-PAUSED = _("Too many wrong passwords. Signing in is paused for this account here: please try again "
-           "in %(minutes)s min.")
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -28,7 +24,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
                                   on_lockout=lambda: self.lockout_record(email=email, address=address))
         except Throttled as throttled:
             self.retry_after = throttled.retry_after
-            raise forms.ValidationError(PAUSED % {"minutes": throttled.minutes}, code="throttled") from None
+            raise forms.ValidationError(PASSWORDS_PAUSED % {"minutes": throttled.minutes}, code="throttled") from None
         if user is None:
             raise self.get_invalid_login_error()
         self.user_cache = user
@@ -37,7 +33,8 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 
 class ThrottledLoginMixin:
-    """For a LoginView with ThrottledAuthenticationForm: a paused sign-in answers 429."""
+    """For a sign-in step's form view: a form whose `retry_after` the throttle set (as
+    ThrottledAuthenticationForm does) answers 429 with Retry-After."""
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

@@ -3,6 +3,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django_otp.util import random_hex
 
 from tenants.accounts.models import AuthenticatorDevice, User
@@ -10,9 +11,11 @@ from tenants.throttling import (
     PASSWORDS,
     PASSWORDS_FROM_AN_ADDRESS,
     TWO_FACTOR_CODES,
-    account_subject,
     sign_in_subjects,
 )
+
+PASSWORDS_PAUSED = _("Too many wrong passwords. Signing in is paused for this account here: please "
+                     "try again in %(minutes)s min.")
 
 
 def password_check(*, email: str, password: str, address: str,
@@ -31,10 +34,12 @@ def password_check(*, email: str, password: str, address: str,
     return user
 
 
-def authenticator_for_enrolment(user: User) -> AuthenticatorDevice:
-    """The user's new authenticator, not confirmed yet (made on first need): its key is shown to be
-    added to an app, and it counts once a first right code confirms it. The key stays in the
-    database (encrypted), never in the session."""
+def authenticator_for_enrolment(user: User) -> AuthenticatorDevice | None:
+    """The user's new authenticator, not confirmed yet (made on first need), or None when the user
+    has a confirmed one already: its key is shown to be added to an app, and it counts once a first
+    right code confirms it. The key stays in the database (encrypted), never in the session."""
+    if AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists():
+        return None
     device = AuthenticatorDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
         device = AuthenticatorDevice.objects.create(user=user, name="Authenticator", confirmed=False,
@@ -48,7 +53,7 @@ def two_factor_verify(*, user: User, code: str, address: str,
     authenticator signs in with it; one without confirms the new one with its first right code.
     Each device backs off after wrong codes (django-otp), and five wrong codes for an account at an
     address pause code entry there (tenants.throttling.Throttled, raised)."""
-    subject = f"{account_subject(user.email)}@{address}"
+    subject, _address = sign_in_subjects(user.email, address)
     TWO_FACTOR_CODES.check(subject)
     with transaction.atomic():
         devices = list(AuthenticatorDevice.objects.select_for_update().filter(user=user).order_by("pk"))

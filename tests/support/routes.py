@@ -2,6 +2,8 @@
 in): the isolation sweep and the bad-input corpus walk these, and fail when a pattern is missing."""
 from django.urls import URLResolver, get_resolver
 
+from loyalty.operations import OPERATIONS
+
 
 def routes_of(urlconf: str) -> list[str]:
     def walk(patterns, prefix=""):
@@ -31,9 +33,8 @@ TENANT_ROUTES = {
     "api/cards/<str:number>/": [("GET", "/api/cards/{card}/")],
     "api/cards/<str:number>/bookings/": [("GET", "/api/cards/{card}/bookings/")],
     "api/bookings/<int:pk>/": [("GET", "/api/bookings/{booking}/")],
-    **{f"api/bookings/{slug}/": [("POST", f"/api/bookings/{slug}/")] for slug in (
-        "earn", "redeem-reward", "top-up", "pay", "stamp", "redeem-stamps", "voucher-issue",
-        "voucher-redeem", "return", "reverse", "adjust")},
+    # One endpoint per operation of the registry (loyalty/api/urls.py makes them from it).
+    **{f"api/bookings/{op.slug}/": [("POST", f"/api/bookings/{op.slug}/")] for op in OPERATIONS.values()},
     "pos/": [("GET", "/pos/")],
     "pos/pair/": [("GET", "/pos/pair/")],
     "pos/login/": [("GET", "/pos/login/")],
