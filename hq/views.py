@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -98,7 +99,9 @@ class TwoFactorView(ThrottledLoginMixin, FormView):
         login(self.request, self.user, backend="django.contrib.auth.backends.ModelBackend")
         otp_login(self.request, device)
         next_url = self.request.GET.get("next", "")
-        return redirect(next_url if next_url.startswith("/") and not next_url.startswith("//") else "home")
+        safe = url_has_allowed_host_and_scheme(next_url, allowed_hosts={self.request.get_host()},
+                                               require_https=self.request.is_secure())
+        return redirect(next_url if safe else "home")
 
 
 class MerchantListView(OperatorRequiredMixin, ListView):

@@ -1,5 +1,6 @@
 """The operator console: staff only, two factors, lists the merchants."""
 import base64
+from urllib.parse import quote
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -119,3 +120,23 @@ def test_operator_changes_the_licence_and_records_notice_on_the_detail_page(oper
     assert alice.contract.notice_given_on == datetime.date(2026, 6, 1)
     page = operator_client.get(f"/merchants/{alice.pk}/")
     assert page.status_code == 200 and "more tills" in page.content.decode()
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/",
+                                      "\\\\evil.example/"])
+def test_the_code_step_sends_only_to_the_consoles_own_pages(operator_client, next_url):
+    operator_client.post("/login/", {"username": OPERATOR_EMAIL, "password": PASSWORD})
+
+    response = operator_client.post(f"/login/code/?next={quote(next_url)}",
+                                    {"code": authenticator_code(OPERATOR_TOTP_KEY)})
+
+    assert (response.status_code, response["Location"]) == (302, "/")
+
+
+def test_the_code_step_sends_on_to_the_page_asked_for(operator_client, alice):
+    operator_client.post("/login/", {"username": OPERATOR_EMAIL, "password": PASSWORD})
+
+    response = operator_client.post(f"/login/code/?next=/merchants/{alice.pk}/",
+                                    {"code": authenticator_code(OPERATOR_TOTP_KEY)})
+
+    assert response["Location"] == f"/merchants/{alice.pk}/"
