@@ -91,7 +91,10 @@ class Limit:
 PASSWORDS = Limit("wrong-passwords", failures=10, window=15 * 60)
 PASSWORDS_FROM_AN_ADDRESS = Limit("wrong-passwords-from-an-address", failures=50, window=15 * 60)
 PINS = Limit("wrong-pins", failures=5, window=15 * 60)
+# A second factor's codes: per account at one address, and per account over all addresses (who
+# guesses codes has the password already, and may have many addresses).
 TWO_FACTOR_CODES = Limit("wrong-two-factor-codes", failures=5, window=15 * 60)
+TWO_FACTOR_CODES_FOR_AN_ACCOUNT = Limit("wrong-two-factor-codes-for-an-account", failures=20, window=60 * 60)
 PAIRING_CODES = Limit("wrong-pairing-codes", failures=10, window=15 * 60)
 UNKNOWN_CARDS = Limit("unknown-cards", failures=10, window=5 * 60)
 

@@ -120,3 +120,36 @@ def test_wrong_two_factor_codes_pause_code_entry_and_the_right_code_is_refused_m
     assert right.status_code == 429 and "Too many wrong codes" in right.content.decode()
     assert client.get("/").status_code == 302  # not signed in
     assert OperatorAuditLog.objects.filter(action="two_factor.paused").count() == 1
+
+
+def _wrong_codes(count: int) -> list[str]:
+    right = authenticator_code(OPERATOR_TOTP_KEY)
+    return [code for code in (f"{n:06d}" for n in range(count + 1)) if code != right][:count]
+
+
+def test_the_right_code_right_after_wrong_ones_signs_in(settings):
+    client = HostClient(settings.BASE_HOST)
+    _console(client, PASSWORD)
+
+    wrong = [client.post("/login/code/", {"code": code}).status_code for code in _wrong_codes(4)]
+    right = client.post("/login/code/", {"code": authenticator_code(OPERATOR_TOTP_KEY)})
+
+    assert wrong == [200] * 4
+    assert right.status_code == 302 and client.get("/").status_code == 200
+
+
+def test_wrong_codes_from_many_addresses_pause_code_entry_for_the_account(settings):
+    client = HostClient(settings.BASE_HOST)
+    _console(client, PASSWORD)
+    codes = iter(_wrong_codes(21))
+
+    # Four from each address stays under the limit per address; the 21st in all goes over.
+    answers = [client.post("/login/code/", {"code": next(codes)}, REMOTE_ADDR=f"203.0.113.{n // 4 + 1}",
+                           HTTP_ACCEPT_LANGUAGE="en").status_code for n in range(21)]
+    right = client.post("/login/code/", {"code": authenticator_code(OPERATOR_TOTP_KEY)},
+                        REMOTE_ADDR="198.51.100.77", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert answers == [200] * 20 + [429]
+    assert right.status_code == 429 and "Too many wrong codes" in right.content.decode()
+    assert client.get("/").status_code == 302  # not signed in
+    assert OperatorAuditLog.objects.filter(action="two_factor.paused").count() == 1

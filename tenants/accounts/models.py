@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.models import Device, TimestampMixin
 from django_otp.oath import TOTP
 
 from tenants.fields import EncryptedTextField
@@ -60,10 +60,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
 
-class AuthenticatorDevice(TimestampMixin, ThrottlingMixin, Device):
+class AuthenticatorDevice(TimestampMixin, Device):
     """An authenticator app for two-factor sign-in (TOTP, RFC 6238, on django-otp). Its key is
     encrypted with the keys of the schema's row (a merchant's, or the operator's), which the master
-    key wraps; a device is unconfirmed until its first right code."""
+    key wraps; a device is unconfirmed until its first right code. Wrong codes are counted by the
+    one failure throttle (tenants.accounts.services.two_factor_verify), not by django-otp's own
+    back-off, which refused even the right code for seconds after a wrong one."""
 
     # 20 random bytes in hex, encrypted at rest.
     key = EncryptedTextField()
@@ -78,9 +80,6 @@ class AuthenticatorDevice(TimestampMixin, ThrottlingMixin, Device):
     DIGITS = 6
     DRIFT_STEPS = 1  # one step of clock drift either way
 
-    def get_throttle_factor(self) -> int:
-        return 1  # a second after the first wrong code, then 2, 4, 8 … (django-otp's back-off)
-
     @property
     def base32_key(self) -> str:
         """The key as authenticator apps take it when typed in."""
@@ -93,19 +92,13 @@ class AuthenticatorDevice(TimestampMixin, ThrottlingMixin, Device):
                 f"&digits={self.DIGITS}&period={self.STEP_SECONDS}")
 
     def verify_token(self, token) -> bool:
-        """Whether this is the code of the current time step (or one next to it), not used before.
-        Wrong codes back off (django-otp's ThrottlingMixin)."""
-        allowed, _reason = self.verify_is_allowed()
-        if not allowed:
-            return False
+        """Whether this is the code of the current time step (or one next to it), not used before."""
         code = "".join(str(token).split())
         totp = TOTP(bytes.fromhex(self.key), step=self.STEP_SECONDS, digits=self.DIGITS)
         if code.isascii() and code.isdigit() and len(code) == self.DIGITS and totp.verify(
                 int(code), tolerance=self.DRIFT_STEPS, min_t=self.last_step + 1):
             self.last_step = totp.t()
-            self.throttle_reset(commit=False)
             self.set_last_used_timestamp(commit=False)
             self.save()
             return True
-        self.throttle_increment()
         return False

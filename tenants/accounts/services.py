@@ -11,6 +11,8 @@ from tenants.throttling import (
     PASSWORDS,
     PASSWORDS_FROM_AN_ADDRESS,
     TWO_FACTOR_CODES,
+    TWO_FACTOR_CODES_FOR_AN_ACCOUNT,
+    account_subject,
     sign_in_subjects,
 )
 
@@ -51,10 +53,11 @@ def two_factor_verify(*, user: User, code: str, address: str,
                       on_lockout: Callable[[], None] | None = None) -> AuthenticatorDevice | None:
     """The authenticator of the user's that this code belongs to, or None. A user with a confirmed
     authenticator signs in with it; one without confirms the new one with its first right code.
-    Each device backs off after wrong codes (django-otp), and five wrong codes for an account at an
-    address pause code entry there (tenants.throttling.Throttled, raised)."""
-    subject, _address = sign_in_subjects(user.email, address)
+    Five wrong codes for an account at an address pause code entry there, twenty from anywhere
+    pause it for the account (tenants.throttling.Throttled, raised)."""
+    subject, everywhere = sign_in_subjects(user.email, address)[0], account_subject(user.email)
     TWO_FACTOR_CODES.check(subject)
+    TWO_FACTOR_CODES_FOR_AN_ACCOUNT.check(everywhere)
     with transaction.atomic():
         devices = list(AuthenticatorDevice.objects.select_for_update().filter(user=user).order_by("pk"))
         confirmed = [device for device in devices if device.confirmed]
@@ -65,4 +68,5 @@ def two_factor_verify(*, user: User, code: str, address: str,
                     device.save(update_fields=["confirmed"])
                 return device
     TWO_FACTOR_CODES.failed(subject, on_lockout=on_lockout, account=user.email, address=address)
+    TWO_FACTOR_CODES_FOR_AN_ACCOUNT.failed(everywhere, on_lockout=on_lockout, account=user.email)
     return None
