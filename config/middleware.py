@@ -7,6 +7,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.template import loader
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -64,10 +65,17 @@ class RequestSanityMiddleware:
 
     def __call__(self, request):
         if _has_control_characters(request):
-            return bad_request(request, _("The request contains characters that are not allowed."))
+            with _visitors_language(request):
+                return bad_request(request, _("The request contains characters that are not allowed."))
         if wants_json(request) and _declares_too_large_a_body(request):
-            return too_large(request)
+            with _visitors_language(request):
+                return too_large(request)
         return self.get_response(request)
+
+
+def _visitors_language(request):
+    """Refusals come before LocaleMiddleware: in the visitor's language all the same."""
+    return translation.override(translation.get_language_from_request(request))
 
 
 class ResponseHeadersMiddleware:

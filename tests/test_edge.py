@@ -79,3 +79,16 @@ def test_a_form_too_large_gets_a_413_page_and_signs_nobody_in(alice):
     assert response.status_code == 413
     assert response["Content-Type"].startswith("text/html")
     assert "_auth_user_id" not in client.session
+
+
+def test_a_refusal_at_the_edge_speaks_the_visitors_language(alice):
+    client = HostClient(alice.primary_host)
+
+    english = client.get("/manage/login/?next=%00", HTTP_ACCEPT_LANGUAGE="en")
+    german = client.get("/manage/login/?next=%00", HTTP_ACCEPT_LANGUAGE="de")
+    api = client.get("/api/cards/%00/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert english.status_code == german.status_code == api.status_code == 400
+    assert b"characters that are not allowed" in english.content
+    assert b"Zeichen, die nicht erlaubt sind" in german.content
+    assert api.json()["message"] == "The request contains characters that are not allowed."
