@@ -65,15 +65,15 @@ class RequestSanityMiddleware:
 
     def __call__(self, request):
         if _has_control_characters(request):
-            with _visitors_language(request):
+            with visitors_language(request):
                 return bad_request(request, _("The request contains characters that are not allowed."))
         if wants_json(request) and _declares_too_large_a_body(request):
-            with _visitors_language(request):
+            with visitors_language(request):
                 return too_large(request)
         return self.get_response(request)
 
 
-def _visitors_language(request):
+def visitors_language(request):
     """Refusals come before LocaleMiddleware: in the visitor's language all the same."""
     return translation.override(translation.get_language_from_request(request))
 

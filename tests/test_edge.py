@@ -92,3 +92,11 @@ def test_a_refusal_at_the_edge_speaks_the_visitors_language(alice):
     assert b"characters that are not allowed" in english.content
     assert b"Zeichen, die nicht erlaubt sind" in german.content
     assert api.json()["message"] == "The request contains characters that are not allowed."
+
+
+def test_an_unknown_host_answers_in_the_visitors_language():
+    english = HostClient("nobody.stammkunde.localhost").get("/", HTTP_ACCEPT_LANGUAGE="en")
+    german = HostClient("nobody.stammkunde.localhost").get("/", HTTP_ACCEPT_LANGUAGE="de")
+
+    assert english.status_code == german.status_code == 404
+    assert b"Page not found" in english.content and b"Seite nicht gefunden" in german.content
