@@ -1,7 +1,7 @@
-"""The merchant's programs with their rewards and bonus actions, as every booking reads them: kept
-in each process per merchant schema and checked against the merchant's own version number in the
-shared cache (tenants.versions) at most once a second, so that a change made anywhere is seen
-everywhere a second later at most (in the process that made it, at once)."""
+"""The merchant's programs with their rewards and bonus actions, and its settings, as every
+booking reads them: kept in each process per merchant schema and checked against the merchant's
+own version number in the shared cache (tenants.versions) at most once a second, so that a change
+made anywhere is seen everywhere a second later at most (in the process that made it, at once)."""
 import time
 from dataclasses import dataclass, field, replace
 
@@ -20,6 +20,8 @@ class Catalog:
     # actions loaded: `program.rewards.all()` and `program.bonus_actions.all()` ask no database.
     programs: dict[int, object] = field(default_factory=dict)
     rewards: dict[int, object] = field(default_factory=dict)
+    # The merchant's loyalty.models.ShopSettings (the till's limits among them).
+    settings: object = None
 
     def program(self, program_id: int):
         return self.programs.get(program_id)
@@ -42,7 +44,7 @@ def _version(schema: str) -> versions.Version:
 def _load(version: str, now: float) -> Catalog:
     from django.db.models import Prefetch
 
-    from loyalty.models import Program, Reward
+    from loyalty.models import Program, Reward, ShopSettings
 
     programs = list(
         Program.objects.prefetch_related(
@@ -54,6 +56,7 @@ def _load(version: str, now: float) -> Catalog:
         version=version, checked_at=now,
         programs={program.pk: program for program in programs},
         rewards={reward.pk: reward for program in programs for reward in program.rewards.all()},
+        settings=ShopSettings.current(),
     )
 
 
@@ -75,7 +78,7 @@ def catalog(*, fresh: bool = False) -> Catalog:
 
 
 def catalog_changed() -> None:
-    """Call after writing a program, a reward or a bonus action of the current merchant."""
+    """Call after writing a program, a reward, a bonus action or the settings of the current merchant."""
     schema = connection.schema_name
     _version(schema).changed(forget=lambda: _catalogs.pop(schema, None))
 

@@ -1,8 +1,9 @@
-"""The merchant's back office under /manage/."""
+"""The merchant's back office under /manage/: each area's pages are in its own module of
+loyalty.views, with its own `urlpatterns`."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from loyalty.views import manage, terminals
+from loyalty.views import api_keys, journal, manage, programs, shop, staff, terminals
 
 urlpatterns = [
     path("", manage.DashboardView.as_view(), name="home"),
@@ -10,6 +11,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("export/", manage.ExportView.as_view(), name="export"),
     path("invitation/<uidb64>/<token>/", manage.InvitationView.as_view(), name="invitation"),
-    path("terminals/", terminals.TerminalListView.as_view(), name="terminals"),
-    path("terminals/<int:pk>/revoke/", terminals.TerminalRevokeView.as_view(), name="terminal-revoke"),
+    *programs.urlpatterns,
+    *journal.urlpatterns,
+    *staff.urlpatterns,
+    *terminals.urlpatterns,
+    *shop.urlpatterns,
+    *api_keys.urlpatterns,
 ]

@@ -5,6 +5,7 @@ Programs, rewards and bonus actions are read from a cache per merchant on every 
 save(), or call catalog_changed() after it."""
 from decimal import Decimal
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -45,6 +46,12 @@ class Program(CatalogModel):
         HALF_UP = "half_up", _("round half up")
         UP = "up", _("round up")
 
+    class VoucherPurpose(models.TextChoices):
+        # §3 Abs. 14 and 15 UStG: VAT of a single-purpose voucher is due when it is sold, of a
+        # multi-purpose one when it is redeemed.
+        MULTI = "multi", _("multi-purpose voucher (Mehrzweckgutschein)")
+        SINGLE = "single", _("single-purpose voucher (Einzweckgutschein)")
+
     class Expiry(models.TextChoices):
         NEVER = "never", _("never")
         ROLLING_MONTHS = "rolling_months", _("a number of months after they were earned")
@@ -70,6 +77,8 @@ class Program(CatalogModel):
         help_text=_("For expiry at a year's end: 0 is the end of the year they were earned, "
                     "1 the end of the following year, and so on."),
     )
+    # Days before points expire that the cardholder is reminded (with an e-mail address).
+    reminder_days = models.PositiveSmallIntegerField(_("reminder before expiry (days)"), default=30)
 
     # Prepaid: upper limits, in cents; none when empty.
     max_balance_cents = models.BigIntegerField(_("maximum balance (cents)"), null=True, blank=True)
@@ -82,6 +91,11 @@ class Program(CatalogModel):
     # Vouchers: the usual value, partial redemption, and validity (empty: the country's rule).
     voucher_value_cents = models.BigIntegerField(_("voucher value (cents)"), null=True, blank=True)
     partial_redemption = models.BooleanField(_("partial redemption"), default=True)
+    # The values the till offers as buttons when a voucher is sold, in cents.
+    voucher_presets = ArrayField(models.BigIntegerField(), verbose_name=_("voucher values offered"),
+                                 default=list, blank=True)
+    voucher_purpose = models.CharField(_("kind of voucher for VAT"), max_length=6,
+                                       choices=VoucherPurpose, default=VoucherPurpose.MULTI)
     voucher_validity_years = models.PositiveSmallIntegerField(
         _("voucher validity (years)"), null=True, blank=True,
         help_text=_("Valid to the end of the year this many years after issue. Empty: the legal "

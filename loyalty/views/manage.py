@@ -53,3 +53,9 @@ class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(card_counts=card_counts_by_status(), **kwargs)
+
+
+class AreaPlaceholderView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Stands for an area's pages until they are built; replaced by each area's own views."""
+
+    template_name = "loyalty/manage/dashboard.html"

@@ -3,6 +3,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -56,3 +57,9 @@ class TerminalRevokeView(TerminalsPermissionMixin, View):
         messages.success(request, _("“%(name)s” is revoked: it cannot book any more, and its seat "
                                     "is free.") % {"name": terminal.name})
         return redirect("terminals")
+
+
+urlpatterns = [
+    path("terminals/", TerminalListView.as_view(), name="terminals"),
+    path("terminals/<int:pk>/revoke/", TerminalRevokeView.as_view(), name="terminal-revoke"),
+]

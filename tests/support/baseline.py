@@ -5,6 +5,7 @@ that commit (`committed`) are put back to it by `baseline_restore` afterwards.""
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from loyalty.models import ShopSettings
 from tenants.accounts.models import AuthenticatorDevice, User
 from tenants.models import Merchant
 from tenants.services import merchant_provision, operator_tenant_ensure
@@ -45,6 +46,9 @@ def baseline_create() -> None:
         with schema_context(schema_name):
             if not User.objects.filter(email=owner_email(schema_name)).exists():
                 User.objects.create_owner(email=owner_email(schema_name), password=PASSWORD)
+            # As for merchants onboarded before two-factor sign-in was required by default; the
+            # tests of two-factor sign-in require it themselves.
+            ShopSettings.objects.get_or_create(pk=1, defaults={"two_factor_required": False})
 
 
 def _tables(schema_name: str, keep: set[str]) -> list[str]:

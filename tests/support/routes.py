@@ -25,8 +25,20 @@ TENANT_ROUTES = {
     "manage/logout/": [("POST", "/manage/logout/")],
     "manage/export/": [("GET", "/manage/export/")],
     "manage/invitation/<uidb64>/<token>/": [("GET", "/manage/invitation/{uid}/set-password/")],
+    # Programs, rewards, bonus actions and vouchers (loyalty/views/programs.py).
+    "manage/programs/": [("GET", "/manage/programs/")],
+    # The journal (loyalty/views/journal.py).
+    "manage/journal/": [("GET", "/manage/journal/")],
+    # Staff (loyalty/views/staff.py).
+    "manage/staff/": [("GET", "/manage/staff/")],
+    # Terminals (loyalty/views/terminals.py).
     "manage/terminals/": [("GET", "/manage/terminals/"), ("POST", "/manage/terminals/")],
     "manage/terminals/<int:pk>/revoke/": [("POST", "/manage/terminals/{terminal}/revoke/")],
+    # Settings (loyalty/views/shop.py).
+    "manage/settings/": [("GET", "/manage/settings/")],
+    # API keys (loyalty/views/api_keys.py).
+    "manage/api-keys/": [("GET", "/manage/api-keys/")],
+    # The rest of the back office.
     "api/schema/": [("GET", "/api/schema/")],
     "api/docs/": [("GET", "/api/docs/")],
     "api/programs/": [("GET", "/api/programs/")],
