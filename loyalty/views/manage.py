@@ -7,7 +7,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from loyalty.actors import Actor
-from loyalty.selectors import card_counts_by_status
+from loyalty.overview import shop_overview
 from loyalty.services.audit import audit_record
 from loyalty.services.exports import merchant_export
 from tenants.accounts.forms import ThrottledAuthenticationForm, ThrottledLoginMixin
@@ -52,7 +52,7 @@ class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
     template_name = "loyalty/manage/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(card_counts=card_counts_by_status(), **kwargs)
+        return super().get_context_data(**shop_overview(self.request.user), **kwargs)
 
 
 class AreaPlaceholderView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
