@@ -33,7 +33,10 @@ TENANT_ROUTES = {
     "manage/staff/": [("GET", "/manage/staff/")],
     # Terminals (loyalty/views/terminals.py).
     "manage/terminals/": [("GET", "/manage/terminals/"), ("POST", "/manage/terminals/")],
-    "manage/terminals/<int:pk>/revoke/": [("POST", "/manage/terminals/{terminal}/revoke/")],
+    "manage/terminals/<int:pk>/": [("GET", "/manage/terminals/{terminal}/"),
+                                   ("POST", "/manage/terminals/{terminal}/")],
+    "manage/terminals/<int:pk>/revoke/": [("GET", "/manage/terminals/{terminal}/revoke/"),
+                                          ("POST", "/manage/terminals/{terminal}/revoke/")],
     # Settings (loyalty/views/shop.py).
     "manage/settings/": [("GET", "/manage/settings/")],
     # API keys (loyalty/views/api_keys.py).
