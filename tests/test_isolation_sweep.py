@@ -16,6 +16,7 @@ from hq.models import PrintOrder
 from loyalty.actors import Actor
 from loyalty.models import AuditLog, Booking, Card, Terminal
 from loyalty.pos.auth import TERMINAL_COOKIE
+from loyalty.services.api_keys import api_key_create
 from loyalty.services.bookings import booking_earn
 from loyalty.services.terminals import terminal_create
 from tenants.accounts.models import User
@@ -48,6 +49,7 @@ def alices(alice, till_client, host_client):
         booking = booking_earn(card_number=card.number, program=points, purchase_amount_cents=4_200,
                                idempotency_key="alices-sale", actor=Actor(label="test"))
         user_token = Token.objects.create(user=owner).key
+        api_key, api_key_token = api_key_create(name="Register API", scope="book", actor=Actor(user=owner))
     back_office = host_client(alice)
     assert back_office.post("/manage/login/", {"username": owner.email, "password": PASSWORD}).status_code == 302
     till = till_client(alice)
@@ -58,12 +60,12 @@ def alices(alice, till_client, host_client):
     return {
         "ids": {"card": card.number, "booking": booking.pk, "terminal": terminal.pk, "program": points.pk,
                 "uid": urlsafe_base64_encode(force_bytes(owner.pk)), "merchant": alice.pk,
-                "print_order": order.pk, "invoice": invoice.pk},
+                "print_order": order.pk, "invoice": invoice.pk, "api_key": api_key.pk},
         "cookies": {name: value for client in (back_office, till) for name, value in client.cookies.items()},
         "till_cookie": till.cookies[TERMINAL_COOKIE].value,
-        "authorizations": [f"Terminal {api_token}", f"Token {user_token}"],
+        "authorizations": [f"Terminal {api_token}", f"Token {user_token}", f"Key {api_key_token}"],
         # What of alice's must never come back elsewhere (her ids are numbers any page may contain).
-        "secrets": [card.number, owner.email, api_token, user_token, "Alice’s Bakery"],
+        "secrets": [card.number, owner.email, api_token, user_token, api_key_token, "Alice’s Bakery"],
     }
 
 

@@ -40,7 +40,9 @@ TENANT_ROUTES = {
     # Settings (loyalty/views/shop.py).
     "manage/settings/": [("GET", "/manage/settings/")],
     # API keys (loyalty/views/api_keys.py).
-    "manage/api-keys/": [("GET", "/manage/api-keys/")],
+    "manage/api-keys/": [("GET", "/manage/api-keys/"), ("POST", "/manage/api-keys/")],
+    "manage/api-keys/<int:pk>/revoke/": [("GET", "/manage/api-keys/{api_key}/revoke/"),
+                                         ("POST", "/manage/api-keys/{api_key}/revoke/")],
     # The rest of the back office.
     "api/schema/": [("GET", "/api/schema/")],
     "api/docs/": [("GET", "/api/docs/")],
