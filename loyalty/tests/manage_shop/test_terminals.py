@@ -6,8 +6,6 @@ import pytest
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
-from hq.models import TerminalLicense
-from hq.services import merchant_status_sync
 from loyalty.actors import Actor
 from loyalty.errors import TerminalLimitReached
 from loyalty.models import AuditLog, PairingCode, Terminal
@@ -116,29 +114,22 @@ def test_last_seen_is_said_in_minutes_within_the_hour_then_as_date_and_time(alic
         assert last_seen_text(None) == "–"
 
 
-def test_the_licence_change_agreed_for_a_later_month_is_written_onto_the_tenant_and_shown(alice, owner_client):
-    today = timezone.localdate()
-    this_month = today.replace(day=1)
-    next_year = this_month.replace(year=this_month.year + 1, month=1)
-    TerminalLicense.objects.create(merchant=alice, count=2, effective_month=this_month)
-    next_month = (this_month + datetime.timedelta(days=32)).replace(day=1)
-    if next_month < next_year:  # a row that changes nothing is not a coming change
-        TerminalLicense.objects.create(merchant=alice, count=2, effective_month=next_month)
-    TerminalLicense.objects.create(merchant=alice, count=3, effective_month=next_year)
+def test_the_licence_change_written_onto_the_tenant_is_shown_in_both_languages(alice, owner_client):
+    Merchant.objects.filter(pk=alice.pk).update(terminal_limit=2, terminal_limit_next=3,
+                                                terminal_limit_next_from=datetime.date(2027, 1, 1))
+    merchants_changed()
 
-    merchant_status_sync(merchant=alice, today=today)
-
-    alice.refresh_from_db()
-    assert (alice.terminal_limit, alice.terminal_limit_next, alice.terminal_limit_next_from) == (2, 3, next_year)
     german = owner_client.get("/manage/terminals/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     english = owner_client.get("/manage/terminals/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"Ab Januar {next_year.year}: 3 Terminals" in german
-    assert f"From January {next_year.year}: 3 terminals" in english
 
-    # In that month the change is in force and nothing further is coming.
-    merchant_status_sync(merchant=alice, today=next_year)
-    alice.refresh_from_db()
-    assert (alice.terminal_limit, alice.terminal_limit_next, alice.terminal_limit_next_from) == (3, None, None)
+    assert "Ab Januar 2027: 3 Terminals" in german
+    assert "From January 2027: 3 terminals" in english
+
+
+def test_without_a_coming_change_none_is_shown(alice, owner_client):
+    page = owner_client.get("/manage/terminals/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'id="licence-next"' not in page
 
 
 def test_alices_terminals_cannot_be_renamed_or_revoked_from_bobs_back_office(alice, bob, charlie):
