@@ -215,3 +215,13 @@ def test_alices_settings_are_not_seen_from_other_back_offices_or_portals(alice, 
         assert secret not in back_office and secret not in portal
     assert visitor.get(logo_url).status_code == 404
     assert settings_of(other).legal_name == "" and settings_of(other).logo_png is None
+
+
+def test_the_till_shows_the_main_colour_and_the_logo(alice, owner_client, till_client):
+    owner_client.form("/manage/settings/", form_data(primary_colour="#1b4d3e"))
+    owner_client.post("/manage/settings/logo/", {"logo": image_file(), "csrfmiddlewaretoken": owner_client.csrf()})
+
+    till = till_client(alice).get("/pos/").content.decode()
+
+    assert ":root { --brand: #1b4d3e; }" in till
+    assert 'class="topbar-logo"' in till and 'src="/logo/' in till
