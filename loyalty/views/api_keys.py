@@ -32,7 +32,7 @@ class ApiKeyListView(ApiKeysPermissionMixin, View):
     def get(self, request, form=None):
         api_keys = list(ApiKey.objects.filter(revoked_at__isnull=True).select_related("created_by"))
         for api_key in api_keys:
-            api_key.last_used_text = last_seen_text(api_key.last_used_at)
+            api_key.last_used_text = last_seen_text(api_key.last_used_at) if api_key.last_used_at else _("not yet")
         return render(request, "loyalty/manage/api_keys.html", {
             "api_keys": api_keys, "form": form or ApiKeyForm(),
             "revoked": ApiKey.objects.filter(revoked_at__isnull=False).count(),
