@@ -41,8 +41,8 @@ def license_change_coming(*, merchant: Merchant, month: datetime.date) -> tuple[
 
 def merchant_status_sync(*, merchant: Merchant, today: datetime.date | None = None,
                          actor="system:contracts") -> Merchant:
-    """Write the contract's state and the licence in force onto the tenant row (audited when it
-    changes anything)."""
+    """Write the contract's state, the licence in force and the next licence change already agreed
+    onto the tenant row (audited when it changes anything)."""
     today = today or timezone.localdate()
     contract = Contract.objects.filter(merchant=merchant).first()
     if contract is None or not contract.notice_given_on:

@@ -64,7 +64,7 @@ class TerminalListView(TerminalsPermissionMixin, View):
             "terminals": terminals, "seats": terminal_seats(limit=tenant.terminal_limit),
             "limit_next": tenant.terminal_limit_next, "limit_next_from": tenant.terminal_limit_next_from,
             "pairing_codes": pairing_codes_open(), "form": form or PairingCodeForm(), "refusal": refusal,
-        }, status=400 if refusal else 200)
+        }, status=400 if refusal or (form is not None and form.errors) else 200)
 
     def post(self, request):
         form = PairingCodeForm(request.POST)
