@@ -27,19 +27,34 @@ def license_count_in_force(*, merchant: Merchant, month: datetime.date) -> int:
     return change.count if change else 0
 
 
+def license_change_coming(*, merchant: Merchant, month: datetime.date) -> tuple[int | None, datetime.date | None]:
+    """The first later month whose licensed count differs from this month's, with that count."""
+    in_force = license_count_in_force(merchant=merchant, month=month)
+    later_months = (TerminalLicense.objects.filter(merchant=merchant, effective_month__gt=month_start(month))
+                    .order_by("effective_month").values_list("effective_month", flat=True).distinct())
+    for later_month in later_months:
+        count = license_count_in_force(merchant=merchant, month=later_month)
+        if count != in_force:
+            return count, later_month
+    return None, None
+
+
 def merchant_status_sync(*, merchant: Merchant, today: datetime.date | None = None,
                          actor="system:contracts") -> Merchant:
-    """Write the contract's state and the licence in force onto the tenant row (audited when it
-    changes anything)."""
+    """Write the contract's state, the licence in force and the next licence change already agreed
+    onto the tenant row (audited when it changes anything)."""
     today = today or timezone.localdate()
     contract = Contract.objects.filter(merchant=merchant).first()
     if contract is None or not contract.notice_given_on:
         status = ContractStatus.ACTIVE
     else:
         status = ContractStatus.ENDED if contract.has_ended(today) else ContractStatus.NOTICE_GIVEN
+    next_count, next_from = license_change_coming(merchant=merchant, month=today)
     fields = {
         "contract_status": status,
         "terminal_limit": license_count_in_force(merchant=merchant, month=today),
+        "terminal_limit_next": next_count,
+        "terminal_limit_next_from": next_from,
         "contract_ends_on": contract.ends_on(today) if contract else None,
         "notice_deadline": contract.notice_deadline(today) if contract else None,
     }

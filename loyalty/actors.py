@@ -1,4 +1,5 @@
-"""Who performs a write: a staff user, a terminal, both (a cashier at a till), or the system."""
+"""Who performs a write: a staff user, a terminal, both (a cashier at a till), an integrator's API
+key, or the system."""
 from dataclasses import dataclass
 
 # The idempotency keys of the system's own bookings (expiry, bonuses) live here; no client's do.
@@ -10,20 +11,32 @@ class Actor:
     user: object | None = None  # tenants.accounts.User of the merchant's schema
     terminal: object | None = None  # loyalty.models.Terminal
     label: str = ""
+    api_key: object | None = None  # loyalty.models.ApiKey
 
     @classmethod
     def system(cls, label: str) -> "Actor":
         return cls(label=f"system:{label}")
 
+    @classmethod
+    def for_api_key(cls, api_key) -> "Actor":
+        """A cash register booking through the REST API with a key: the booking's and the audit
+        row's label names the key ("API: Kasse Filiale 2"), as they have no person or terminal."""
+        return cls(api_key=api_key, label=f"API: {api_key.name}"[:100])
+
     def __post_init__(self):
         if self.user is None and self.terminal is None and not self.label:
             raise ValueError("An actor needs a user, a terminal or a label.")
+        if self.api_key is not None and (self.user is not None or self.terminal is not None):
+            raise ValueError("An API key books alone, without a person or a terminal.")
 
     @property
     def idempotency_scope(self) -> str:
-        """Whose Idempotency-Key a request carries: the sending device's (a till or cash register,
-        whoever is signed in on it), else the person's; the system's for everything else. A client
-        always has a terminal or a user, so it can never send a key of the system's."""
+        """Whose Idempotency-Key a request carries: the API key's, or the sending device's (a till
+        or cash register, whoever is signed in on it), else the person's; the system's for
+        everything else. A client
+        always has a terminal, a user or an API key, so it can never send a key of the system's."""
+        if self.api_key is not None:
+            return f"key:{self.api_key.pk}"
         if self.terminal is not None:
             return f"terminal:{self.terminal.pk}"
         if self.user is not None:

@@ -8,7 +8,7 @@ from rest_framework import exceptions, serializers
 
 from loyalty.actors import Actor
 from loyalty.errors import InvalidAmount, LoyaltyError
-from loyalty.models import Booking
+from loyalty.models import ApiKey, Booking
 from loyalty.services import bookings
 from loyalty.services.bookings import MAX_STAMPS
 from loyalty.services.ledger import MAX_AMOUNT, amount_check
@@ -120,6 +120,13 @@ def idempotency_key_from(request) -> str:
     return key
 
 
+def _api_key_refusal(api_key: ApiKey) -> str:
+    if api_key.scope == ApiKey.Scope.READ:
+        return _("This API key may only read cards and bookings; create a key with the scope "
+                 "“read and book” to book.")
+    return _("An API key cannot make this booking: it needs a person with the permission.")
+
+
 @dataclass(frozen=True)
 class BookingOperation:
     kind: str
@@ -133,14 +140,17 @@ class BookingOperation:
 
     def permitted(self, actor: Actor) -> bool:
         """One rule for the till and the REST API: a person needs the permissions (whatever
-        terminal they book on); a terminal's token without a person only where allowed."""
+        terminal they book on); a terminal's token without a person only where allowed, and an
+        API key there too if its scope is booking."""
         if actor.user is not None:
             return actor.user.has_perms(self.permissions)
+        if actor.api_key is not None:
+            return self.terminal_alone and actor.api_key.scope == ApiKey.Scope.BOOK
         return self.terminal_alone and actor.terminal is not None
 
     def book(self, data, *, idempotency_key: str, actor: Actor) -> Booking:
         if not self.permitted(actor):
-            raise exceptions.PermissionDenied()
+            raise exceptions.PermissionDenied(_api_key_refusal(actor.api_key) if actor.api_key else None)
         payload = self.input(data=data)
         payload.is_valid(raise_exception=True)
         return self.service(**payload.validated_data, idempotency_key=idempotency_key, actor=actor)

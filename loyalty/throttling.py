@@ -9,8 +9,9 @@ from tenants.throttling import Limit, Throttled
 
 
 def actor_subjects(actor: Actor) -> list[str]:
-    """Who is counted for an actor's attempts: its terminal and its user, each on its own."""
-    subjects = []
+    """Who is counted for an actor's attempts: its terminal and its user (or its API key), each
+    on its own."""
+    subjects = [f"key:{actor.api_key.pk}"] if actor.api_key is not None else []
     if actor.terminal is not None:
         subjects.append(f"terminal:{actor.terminal.pk}")
     if actor.user is not None:

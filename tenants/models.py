@@ -41,6 +41,10 @@ class Merchant(TenantMixin):
         _("contract status"), max_length=10, choices=ContractStatus, default=ContractStatus.ACTIVE
     )
     terminal_limit = models.PositiveSmallIntegerField(_("licensed terminals"), default=1)
+    # The next change of the licence already agreed (from a later month), shown to the merchant.
+    terminal_limit_next = models.PositiveSmallIntegerField(_("licensed terminals from then on"),
+                                                           null=True, blank=True)
+    terminal_limit_next_from = models.DateField(_("licence changes on"), null=True, blank=True)
     contract_ends_on = models.DateField(_("contract ends on"), null=True, blank=True)
     notice_deadline = models.DateField(_("last day to give notice"), null=True, blank=True)
 

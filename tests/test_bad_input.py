@@ -10,8 +10,10 @@ from django_tenants.utils import schema_context
 from hq.models import OperatorAuditLog, PrintOrder
 from loyalty.actors import Actor
 from loyalty.models import AuditLog, Booking, Card, Cardholder, Terminal
+from loyalty.services.api_keys import api_key_create
 from loyalty.services.bookings import booking_earn
 from loyalty.services.terminals import terminal_create
+from tenants.accounts.models import User
 from tests.support.baseline import PASSWORD, owner_email
 from tests.support.clients import HostClient, operator_sign_in
 from tests.support.factories import CardFactory, ProgramFactory
@@ -85,13 +87,16 @@ def alices_shop(alice, till_client):
     with schema_context("alice"):
         card, points = CardFactory(), ProgramFactory(kind="points")
         terminal, api_token = terminal_create(name="Register", actor=Actor(label="test"))
+        owner_user = User.objects.get(email=owner_email("alice"))
+        api_key, _token = api_key_create(name="Register API", scope="book", actor=Actor(user=owner_user))
         booking = booking_earn(card_number=card.number, program=points, purchase_amount_cents=1_000,
                                idempotency_key="before", actor=Actor(label="test"))
     owner = HostClient(alice.primary_host)
     assert owner.post("/manage/login/", {"username": owner_email("alice"), "password": PASSWORD}).status_code == 302
     till = till_client(alice)
     ids = {"card": card.number, "booking": booking.pk, "terminal": terminal.pk, "program": points.pk,
-           "uid": "MQ", "merchant": alice.pk, "print_order": 1, "invoice": 1}
+           "uid": "MQ", "merchant": alice.pk, "print_order": 1, "invoice": 1, "api_key": api_key.pk,
+           "logo": "0" * 12}
     return ids, {"owner": owner, "till": till,
                  "api": HostClient(alice.primary_host, HTTP_AUTHORIZATION=f"Terminal {api_token}")}
 

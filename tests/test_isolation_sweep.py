@@ -3,12 +3,15 @@ on the operator's) with all that alice's people and devices hold (her owner's se
 device cookie and staff session, her terminal's and her owner's API tokens) and alice's object ids.
 Nothing of alice's comes back and nothing is written. A pattern the sweep does not know fails it:
 a new page or endpoint must say here how it is called."""
+import io
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import schema_context
+from PIL import Image
 from rest_framework.authtoken.models import Token
 
 from billing.models import Invoice
@@ -16,7 +19,9 @@ from hq.models import PrintOrder
 from loyalty.actors import Actor
 from loyalty.models import AuditLog, Booking, Card, Terminal
 from loyalty.pos.auth import TERMINAL_COOKIE
+from loyalty.services.api_keys import api_key_create
 from loyalty.services.bookings import booking_earn
+from loyalty.services.shop import shop_branding, shop_logo_replace
 from loyalty.services.terminals import terminal_create
 from tenants.accounts.models import User
 from tests.support.baseline import PASSWORD, owner_email
@@ -28,7 +33,8 @@ pytestmark = pytest.mark.django_db
 
 
 # Pages a visitor without any right may see: their 200 shows nothing of anyone's.
-PAGES_FOR_ANYONE = {"/", "/manage/login/", "/pos/pair/", "/api/schema/", "/api/docs/"}
+PAGES_FOR_ANYONE = {"/", "/impressum/", "/datenschutz/", "/manage/login/", "/pos/pair/", "/api/schema/",
+                    "/api/docs/"}
 
 
 def test_the_sweep_knows_every_pattern_of_both_url_confs():
@@ -48,6 +54,9 @@ def alices(alice, till_client, host_client):
         booking = booking_earn(card_number=card.number, program=points, purchase_amount_cents=4_200,
                                idempotency_key="alices-sale", actor=Actor(label="test"))
         user_token = Token.objects.create(user=owner).key
+        api_key, api_key_token = api_key_create(name="Register API", scope="book", actor=Actor(user=owner))
+        shop_logo_replace(upload=SimpleUploadedFile("logo.png", _png()), actor=Actor(user=owner))
+        logo = shop_branding().logo_version
     back_office = host_client(alice)
     assert back_office.post("/manage/login/", {"username": owner.email, "password": PASSWORD}).status_code == 302
     till = till_client(alice)
@@ -58,13 +67,20 @@ def alices(alice, till_client, host_client):
     return {
         "ids": {"card": card.number, "booking": booking.pk, "terminal": terminal.pk, "program": points.pk,
                 "uid": urlsafe_base64_encode(force_bytes(owner.pk)), "merchant": alice.pk,
-                "print_order": order.pk, "invoice": invoice.pk},
+                "print_order": order.pk, "invoice": invoice.pk, "api_key": api_key.pk,
+                "logo": logo},
         "cookies": {name: value for client in (back_office, till) for name, value in client.cookies.items()},
         "till_cookie": till.cookies[TERMINAL_COOKIE].value,
-        "authorizations": [f"Terminal {api_token}", f"Token {user_token}"],
+        "authorizations": [f"Terminal {api_token}", f"Token {user_token}", f"Key {api_key_token}"],
         # What of alice's must never come back elsewhere (her ids are numbers any page may contain).
-        "secrets": [card.number, owner.email, api_token, user_token, "Alice’s Bakery"],
+        "secrets": [card.number, owner.email, api_token, user_token, api_key_token, "Alice’s Bakery"],
     }
+
+
+def _png() -> bytes:
+    image = io.BytesIO()
+    Image.new("RGB", (4, 4), "#7a4a21").save(image, format="PNG")
+    return image.getvalue()
 
 
 def _calls(routes: dict, ids: dict):

@@ -23,7 +23,7 @@ from loyalty.services.audit import audit_record
 from loyalty.services.cardholders import card_register
 from loyalty.services.ledger import service_refusal
 from loyalty.services.lookup import card_find
-from loyalty.services.terminals import terminal_create
+from loyalty.services.terminals import terminal_create, terminal_seat_claim
 from loyalty.throttling import lockout_audit, too_many
 from tenants.accounts.services import PASSWORDS_PAUSED, password_check
 from tenants.models import Merchant
@@ -58,7 +58,9 @@ def pairing_code_hash(code: str) -> str:
 
 @transaction.atomic
 def pairing_code_create(*, terminal_name: str, actor: Actor) -> tuple[PairingCode, str]:
-    """A one-time code for pairing a new till, returned this once: only its hash is kept."""
+    """A one-time code for pairing a new till, returned this once: only its hash is kept. Refused
+    while the licence has no free seat (open codes hold theirs)."""
+    terminal_seat_claim()
     code = "".join(secrets.choice(PAIRING_CODE_ALPHABET) for _ in range(PAIRING_CODE_LENGTH))
     pairing_code = PairingCode.objects.create(
         code_hash=pairing_code_hash(code), terminal_name=terminal_name.strip(),

@@ -33,11 +33,17 @@ TENANT_ROUTES = {
     "manage/staff/": [("GET", "/manage/staff/")],
     # Terminals (loyalty/views/terminals.py).
     "manage/terminals/": [("GET", "/manage/terminals/"), ("POST", "/manage/terminals/")],
-    "manage/terminals/<int:pk>/revoke/": [("POST", "/manage/terminals/{terminal}/revoke/")],
+    "manage/terminals/<int:pk>/": [("GET", "/manage/terminals/{terminal}/"),
+                                   ("POST", "/manage/terminals/{terminal}/")],
+    "manage/terminals/<int:pk>/revoke/": [("GET", "/manage/terminals/{terminal}/revoke/"),
+                                          ("POST", "/manage/terminals/{terminal}/revoke/")],
     # Settings (loyalty/views/shop.py).
-    "manage/settings/": [("GET", "/manage/settings/")],
+    "manage/settings/": [("GET", "/manage/settings/"), ("POST", "/manage/settings/")],
+    "manage/settings/logo/": [("POST", "/manage/settings/logo/")],
     # API keys (loyalty/views/api_keys.py).
-    "manage/api-keys/": [("GET", "/manage/api-keys/")],
+    "manage/api-keys/": [("GET", "/manage/api-keys/"), ("POST", "/manage/api-keys/")],
+    "manage/api-keys/<int:pk>/revoke/": [("GET", "/manage/api-keys/{api_key}/revoke/"),
+                                         ("POST", "/manage/api-keys/{api_key}/revoke/")],
     # The rest of the back office.
     "api/schema/": [("GET", "/api/schema/")],
     "api/docs/": [("GET", "/api/docs/")],
@@ -57,6 +63,10 @@ TENANT_ROUTES = {
     "pos/api/bookings/<slug:action>/": [("POST", "/pos/api/bookings/earn/"),
                                         ("POST", "/pos/api/bookings/reversal/")],
     "": [("GET", "/")],
+    # The portal's legal pages and the merchant's logo (portal/urls.py).
+    "impressum/": [("GET", "/impressum/")],
+    "datenschutz/": [("GET", "/datenschutz/")],
+    "logo/<str:version>.png": [("GET", "/logo/{logo}.png")],
 }
 PUBLIC_ROUTES = {
     "i18n/setlang/": [("POST", "/i18n/setlang/")],

@@ -125,10 +125,13 @@ def test_an_expired_code_is_refused(alice):
 
 @pytest.mark.django_db
 def test_pairing_beyond_the_licence_is_refused_and_revoking_frees_a_seat(alice):
+    # Both codes were handed out while the licence had two seats; then it was lowered to one.
+    Merchant.objects.filter(pk=alice.pk).update(terminal_limit=2)
+    merchants_changed()
+    first_code, code = new_code(alice, "Counter 1"), new_code(alice, "Counter 2")
     Merchant.objects.filter(pk=alice.pk).update(terminal_limit=1)
     merchants_changed()
-    first, _ = pair(alice, new_code(alice, "Counter 1"))
-    code = new_code(alice, "Counter 2")
+    first, _ = pair(alice, first_code)
 
     second, refused = pair(alice, code)
 
@@ -196,7 +199,11 @@ def one_seat(alice):
 
 
 def test_two_tills_pairing_at_once_cannot_both_take_the_last_seat(committed, alice, one_seat):
+    # Codes handed out while the licence had two seats, before it was lowered to one.
+    Merchant.objects.filter(pk=alice.pk).update(terminal_limit=2)
     codes = [new_code(alice, "Counter A"), new_code(alice, "Counter B")]
+    Merchant.objects.filter(pk=alice.pk).update(terminal_limit=1)
+    merchants_changed()
     outcomes = []
 
     def pair_in_thread(code):
