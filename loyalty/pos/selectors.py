@@ -2,10 +2,10 @@
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
-from loyalty.models import AuditLog, PairingCode, Program, Reward, Terminal
+from loyalty.models import AuditLog, Booking, PairingCode, Program, Reward, Terminal
 
 SIGN_IN_ACTION = "pos.sign_in"
 # Staff offered for the PIN quick switch: who signed in on this till within this time.
@@ -39,3 +39,11 @@ def programs_at_till() -> list[Program]:
                                    Reward.objects.filter(is_active=True).order_by("points", "pk")))
         .order_by("pk")
     )
+
+
+def sales_returned_cents(sale_ids: list[int]) -> dict[int, int]:
+    """What earlier returns took back of each of these sales, in cents; a sale without returns
+    is not in it."""
+    totals = (Booking.objects.filter(returned_sale__in=sale_ids).values("returned_sale")
+              .annotate(total=Sum("purchase_amount_cents")).values_list("returned_sale", "total"))
+    return dict(totals)
