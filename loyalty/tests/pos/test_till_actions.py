@@ -259,4 +259,4 @@ def test_a_voucher_is_sold_with_its_presets_validity_and_purpose(alice, shop, ca
     assert response.status_code == 201, response.json()
     assert response.json()["headline"] == "+50.00 €"
     [note] = response.json()["notes"]
-    assert "Einzweckgutschein" in note and note.endswith(f", valid until 12/31/{year}")
+    assert "Einzweckgutschein" in note and note.endswith(f", valid until 31/12/{year}")
