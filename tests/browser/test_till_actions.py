@@ -80,6 +80,8 @@ def test_a_booking_waiting_for_the_network_survives_a_reload_and_is_booked_once(
 
     page.reload()
     expect(page.locator("#till-status")).to_contain_text(till.card.number)  # waiting, with its card
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENS / "till-pending-de-1280.png")
     assert len(blocked) >= 2 and len(set(blocked)) == 1  # tried again after the reload, same key
     assert bookings() == []
     page.unroute("**/pos/api/bookings/earn/")
