@@ -284,6 +284,9 @@ def _effects_of(booking: Booking) -> dict[int, int]:
     return booking_effects(booking.entries.select_related("account"))
 
 
+RETURNABLE = {Kind.EARN, Kind.PAY}  # sales with a purchase amount
+
+
 def booking_return_refusal(sale: Booking, *, reversed_: bool, returned_cents: int,
                            amount: int = 1) -> LoyaltyError | None:
     """Why `amount` of this sale cannot be returned now, or None: the rule the till asks before
@@ -297,9 +300,6 @@ def booking_return_refusal(sale: Booking, *, reversed_: bool, returned_cents: in
     if amount > left:
         return ReturnExceedsSale(left=money_text(left))
     return None
-
-
-RETURNABLE = {Kind.EARN, Kind.PAY}
 
 
 @booking_service
