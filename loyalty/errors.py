@@ -64,6 +64,13 @@ class AmountTooLarge(LoyaltyError):
     message = _("The amount may be at most %(maximum)s.")
 
 
+class ConfirmationRequired(LoyaltyError):
+    """Above the owner's plausibility limit: booked only when the request says `confirmed`."""
+
+    code, status = "confirmation_required", 409
+    message = _("%(amount)s – is the amount right?")
+
+
 class InsufficientBalance(LoyaltyError):
     code = "insufficient_balance"
     message = _("The balance is too low: %(available)s available, %(requested)s requested.")
@@ -112,6 +119,15 @@ class AlreadyReversed(LoyaltyError):
 class NotReversible(LoyaltyError):
     code = "not_reversible"
     message = _("This booking cannot be reversed: %(why)s")
+
+
+class ReversalNotYours(LoyaltyError):
+    code, status = "reversal_not_permitted", 403
+    message = _("You can only reverse your own bookings of the last %(minutes)s minutes.")
+
+
+class ReversalNeedsPerson(ReversalNotYours):
+    message = _("Only a signed-in person can reverse a booking.")
 
 
 class NotReturnable(LoyaltyError):

@@ -47,6 +47,15 @@ def _card_number() -> serializers.CharField:
     return serializers.CharField(max_length=32, help_text=_("The card number as printed or scanned."))
 
 
+def _confirmed() -> serializers.BooleanField:
+    return serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("True once the cashier has confirmed an amount above the owner's plausibility "
+                    "limit: without it such an amount is refused with the code "
+                    "confirmation_required, and nothing is booked. Amounts above the hard maximum "
+                    "are refused either way."))
+
+
 def _receipt_number() -> serializers.CharField:
     return serializers.CharField(max_length=64, required=False, default="", allow_blank=True,
                                  help_text=_("The cash register's receipt number, if any."))
@@ -57,6 +66,7 @@ class EarnInput(serializers.Serializer):
     program = _id(_("The points program."))
     purchase_amount_cents = AmountField(help_text=_("The purchase amount in cents."))
     receipt_number = _receipt_number()
+    confirmed = _confirmed()
 
 
 class RedeemRewardInput(serializers.Serializer):
@@ -69,6 +79,7 @@ class AmountInput(serializers.Serializer):
     program = _id(_("The prepaid or voucher program."))
     amount_cents = AmountField(help_text=_("The amount in cents."))
     receipt_number = _receipt_number()
+    confirmed = _confirmed()
 
 
 class VoucherIssueInput(AmountInput):
@@ -93,6 +104,7 @@ class ReturnInput(serializers.Serializer):
     sale_id = _id(_("The purchase booking being returned."))
     return_amount_cents = AmountField(help_text=_("The returned part of the purchase, in cents."))
     receipt_number = _receipt_number()
+    confirmed = _confirmed()
 
 
 class ReverseInput(serializers.Serializer):
@@ -173,9 +185,12 @@ OPERATIONS: dict[str, BookingOperation] = {operation.kind: operation for operati
                      bookings.booking_voucher_redeem, "Redeem (part of) a voucher"),
     BookingOperation(Kind.RETURN, "return", ReturnInput, bookings.booking_return,
                      "Return (part of) a purchase"),
+    # Who may reverse which booking (managers any, cashiers their own for a while) is the
+    # service's rule, booking_reversal_refusal: a cashier's request has to reach it.
     BookingOperation(Kind.REVERSAL, "reverse", ReverseInput, bookings.booking_reverse,
-                     "Reverse a booking (once); needs a person with the permission",
-                     permissions=(*BOOK, "loyalty.reverse_booking"), terminal_alone=False),
+                     "Reverse a booking (once); needs a person: managers any booking, others "
+                     "their own within the owner's window",
+                     terminal_alone=False),
     BookingOperation(Kind.ADJUSTMENT, "adjust", AdjustInput, bookings.booking_adjust,
                      "Correct a balance, with a reason; needs a person with the permission",
                      permissions=("loyalty.change_account",), terminal_alone=False),

@@ -15,7 +15,9 @@ TILL_LABELS = {
     Kind.PAY: _("Pay"),
     Kind.STAMP: _("Stamp"),
     Kind.REDEEM_STAMPS: _("Redeem stamp card"),
+    Kind.VOUCHER_ISSUE: _("Sell voucher"),
     Kind.VOUCHER_REDEEM: _("Redeem voucher"),
+    Kind.RETURN: _("Return"),
     Kind.REVERSAL: _("Reverse"),
 }
 TILL_OPERATIONS = {kind: OPERATIONS[kind] for kind in TILL_LABELS}

@@ -5,11 +5,14 @@ from functools import wraps
 from django.contrib import messages
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from loyalty.actors import Actor
 from loyalty.errors import LoyaltyError, ServiceEnded
+from loyalty.models import Booking
+from loyalty.pos.actions import TILL_LABELS
 from loyalty.pos.auth import (
     TERMINAL_COOKIE,
     staff_sign_in,
@@ -119,6 +122,7 @@ def sign_out(request):
 def till_page(request, till):
     config = {
         "csrf": get_token(request),
+        "language": get_language(),
         "urls": {"card": "/pos/api/cards/", "book": "/pos/api/bookings/", "login": "/pos/login/"},
         "texts": {
             "retrying": _("Connection problem – trying again …"),
@@ -140,6 +144,19 @@ def till_page(request, till):
             "confirm_reverse": _("Reverse this booking?"),
             "registered": _("The card is handed out."),
             "no_bookings": _("No bookings yet."),
+            "pending": _("Booking waiting for the connection …"),
+            "confirm_yes": _("Yes, book it"),
+            "confirm_no": _("No, correct it"),
+            "return": str(TILL_LABELS[Booking.Kind.RETURN]),
+            "return_amount": _("Amount returned in €"),
+            "return_book": _("Book the return"),
+            "cancel": _("Cancel"),
+            "next": _("Next"),
+            "back": _("Back"),
+            "voucher_other": _("Other amount in €"),
+            "voucher_value": _("Voucher of %(amount)s"),
+            "valid_until": _("valid until %(date)s"),
+            "voucher_sell": _("Sell voucher now"),
         },
     }
     context = {"till": till, "config": config,

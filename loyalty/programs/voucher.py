@@ -46,9 +46,12 @@ class VoucherBehaviour(ProgramBehaviour):
         return super().debit_refusal(booking_kind, account=account, amount=amount)
 
     def till_offers(self, account: AccountState, *, today: datetime.date) -> list[Offer]:
+        program = {"program": self.program.pk}
+        # A gift voucher is sold onto any card, one with a voucher on it already too.
+        offers = [Offer("voucher_issue", program, amount_field="amount_cents")]
         if account.available <= 0:
-            return []
+            return offers
         if self.program.partial_redemption:
-            return [Offer("voucher_redeem", {"program": self.program.pk}, amount_field="amount_cents")]
+            return [Offer("voucher_redeem", program, amount_field="amount_cents"), *offers]
         # Only in full: the till books the whole value with one button.
-        return [Offer("voucher_redeem", {"program": self.program.pk, "amount_cents": account.available})]
+        return [Offer("voucher_redeem", {**program, "amount_cents": account.available}), *offers]

@@ -13,11 +13,14 @@ from loyalty.catalog import catalog
 from loyalty.errors import (
     AlreadyReversed,
     BookingNotFound,
+    LoyaltyError,
     NotReturnable,
     NotReversible,
     ProgramNotFound,
     ReasonRequired,
     ReturnExceedsSale,
+    ReversalNeedsPerson,
+    ReversalNotYours,
     RewardNotFound,
     WrongProgram,
 )
@@ -35,6 +38,7 @@ from loyalty.services.ledger import (
     booking_service,
     card_for_booking,
     card_lock_current,
+    money_amount_check,
 )
 from loyalty.services.lookup import card_number_clean
 from loyalty.units import money_text, stamps_text
@@ -83,7 +87,8 @@ def _points_also_earned(card: Card, kind: str, purchase_amount_cents: int,
 
 @booking_service
 def booking_earn(*, card_number: str, program: Program | int, purchase_amount_cents: int,
-                 idempotency_key: str | SystemKey, actor: Actor, receipt_number: str = "") -> Booking:
+                 idempotency_key: str | SystemKey, actor: Actor, receipt_number: str = "",
+                 confirmed: bool = False) -> Booking:
     """Points for a purchase. A purchase too small for a point is still booked, with no entry."""
     request, card, repeat = _card_request(
         Kind.EARN, card_number, idempotency_key, actor, program=_id(program),
@@ -91,7 +96,7 @@ def booking_earn(*, card_number: str, program: Program | int, purchase_amount_ce
     if repeat:
         return repeat
     program = program_for_booking(program, Kind.EARN)
-    amount_check(purchase_amount_cents)
+    money_amount_check(purchase_amount_cents, confirmed=confirmed)
     today = timezone.localdate()
     behaviour = program.behaviour
     points = behaviour.points_for_purchase(purchase_amount_cents, on=today)
@@ -118,7 +123,8 @@ def booking_redeem_reward(*, card_number: str, reward: int, idempotency_key: str
 
 @booking_service
 def booking_top_up(*, card_number: str, program: Program | int, amount_cents: int,
-                   idempotency_key: str | SystemKey, actor: Actor, receipt_number: str = "") -> Booking:
+                   idempotency_key: str | SystemKey, actor: Actor, receipt_number: str = "",
+                   confirmed: bool = False) -> Booking:
     """Prepaid money onto the card, within the program's limits."""
     request, card, repeat = _card_request(
         Kind.TOP_UP, card_number, idempotency_key, actor, program=_id(program),
@@ -126,7 +132,7 @@ def booking_top_up(*, card_number: str, program: Program | int, amount_cents: in
     if repeat:
         return repeat
     program = program_for_booking(program, Kind.TOP_UP)
-    amount_check(amount_cents)
+    money_amount_check(amount_cents, confirmed=confirmed)
     today = timezone.localdate()
     postings = [Posting(card, program, amount_cents, capped=True,
                         expires_on=program.behaviour.credit_expires_on(today))]
@@ -137,7 +143,8 @@ def booking_top_up(*, card_number: str, program: Program | int, amount_cents: in
 
 @booking_service
 def booking_pay(*, card_number: str, program: Program | int, amount_cents: int,
-                idempotency_key: str | SystemKey, actor: Actor, receipt_number: str = "") -> Booking:
+                idempotency_key: str | SystemKey, actor: Actor, receipt_number: str = "",
+                confirmed: bool = False) -> Booking:
     """Pay (part of) a purchase with prepaid money; the purchase can later be returned."""
     request, card, repeat = _card_request(
         Kind.PAY, card_number, idempotency_key, actor, program=_id(program),
@@ -145,7 +152,7 @@ def booking_pay(*, card_number: str, program: Program | int, amount_cents: int,
     if repeat:
         return repeat
     program = program_for_booking(program, Kind.PAY)
-    amount_check(amount_cents)
+    money_amount_check(amount_cents, confirmed=confirmed)
     postings = [Posting(card, program, -amount_cents)]
     postings += _points_also_earned(card, Kind.PAY, amount_cents, timezone.localdate())
     return booking_post(request, card=card, program=program, postings=postings,
@@ -182,7 +189,8 @@ def booking_redeem_stamps(*, card_number: str, program: Program | int,
 @booking_service
 def booking_voucher_issue(*, card_number: str, program: Program | int,
                           idempotency_key: str | SystemKey, actor: Actor,
-                          amount_cents: int | None = None, receipt_number: str = "") -> Booking:
+                          amount_cents: int | None = None, receipt_number: str = "",
+                          confirmed: bool = False) -> Booking:
     """Load a voucher's value onto a card; it is valid as the program or the country's law says."""
     request, card, repeat = _card_request(
         Kind.VOUCHER_ISSUE, card_number, idempotency_key, actor, program=_id(program),
@@ -190,7 +198,8 @@ def booking_voucher_issue(*, card_number: str, program: Program | int,
     if repeat:
         return repeat
     program = program_for_booking(program, Kind.VOUCHER_ISSUE)
-    amount = amount_check(amount_cents if amount_cents is not None else program.voucher_value_cents)
+    amount = money_amount_check(amount_cents if amount_cents is not None else program.voucher_value_cents,
+                                confirmed=confirmed)
     today = timezone.localdate()
     postings = [Posting(card, program, amount, expires_on=program.behaviour.credit_expires_on(today))]
     postings += _points_also_earned(card, Kind.VOUCHER_ISSUE, amount, today)
@@ -201,14 +210,14 @@ def booking_voucher_issue(*, card_number: str, program: Program | int,
 @booking_service
 def booking_voucher_redeem(*, card_number: str, program: Program | int, amount_cents: int,
                            idempotency_key: str | SystemKey, actor: Actor,
-                           receipt_number: str = "") -> Booking:
+                           receipt_number: str = "", confirmed: bool = False) -> Booking:
     request, card, repeat = _card_request(
         Kind.VOUCHER_REDEEM, card_number, idempotency_key, actor, program=_id(program),
         amount=amount_cents, receipt=receipt_number)
     if repeat:
         return repeat
     program = program_for_booking(program, Kind.VOUCHER_REDEEM)
-    amount_check(amount_cents)
+    money_amount_check(amount_cents, confirmed=confirmed)
     return booking_post(request, card=card, program=program, receipt_number=receipt_number,
                         postings=[Posting(card, program, -amount_cents)])
 
@@ -275,9 +284,27 @@ def _effects_of(booking: Booking) -> dict[int, int]:
     return booking_effects(booking.entries.select_related("account"))
 
 
+RETURNABLE = {Kind.EARN, Kind.PAY}  # sales with a purchase amount
+
+
+def booking_return_refusal(sale: Booking, *, reversed_: bool, returned_cents: int,
+                           amount: int = 1) -> LoyaltyError | None:
+    """Why `amount` of this sale cannot be returned now, or None: the rule the till asks before
+    it offers "return" (for the least amount, 1 cent) and the service checks before it books.
+    `returned_cents` is what earlier returns of the sale took back."""
+    if sale.kind not in RETURNABLE or not sale.purchase_amount_cents:
+        return NotReturnable()
+    if reversed_:
+        return AlreadyReversed()
+    left = sale.purchase_amount_cents - returned_cents
+    if amount > left:
+        return ReturnExceedsSale(left=money_text(left))
+    return None
+
+
 @booking_service
 def booking_return(*, sale_id: int, return_amount_cents: int, idempotency_key: str | SystemKey,
-                   actor: Actor, receipt_number: str = "") -> Booking:
+                   actor: Actor, receipt_number: str = "", confirmed: bool = False) -> Booking:
     """Take back (part of) a sale: what it earned is taken back and what paid for it is given
     back, in proportion to the returned amount; points already spent stay as an open claim. All
     returns of a sale together never exceed it. A replaced card's returns book on its successor."""
@@ -286,16 +313,12 @@ def booking_return(*, sale_id: int, return_amount_cents: int, idempotency_key: s
     if (repeat := booking_repeat(request)) is not None:
         return repeat
     sale = _booking_lock(sale_id)  # returns of one sale queue up behind each other
-    if sale.kind not in (Kind.EARN, Kind.PAY) or not sale.purchase_amount_cents:
-        raise NotReturnable()
-    if Booking.objects.filter(reverses=sale).exists():
-        raise AlreadyReversed()
-    amount_check(return_amount_cents)
     returns = sale.returns.prefetch_related(Prefetch("entries", LedgerEntry.objects.select_related("account")))
     returned = returns.aggregate(total=Sum("purchase_amount_cents"))["total"] or 0
-    left = sale.purchase_amount_cents - returned
-    if return_amount_cents > left:
-        raise ReturnExceedsSale(left=money_text(left))
+    if refusal := booking_return_refusal(sale, reversed_=Booking.objects.filter(reverses=sale).exists(),
+                                         returned_cents=returned, amount=amount_check(return_amount_cents)):
+        raise refusal
+    money_amount_check(return_amount_cents, confirmed=confirmed)
     card = card_lock_current(sale.card_id)
     taken_back = {}
     for booking in returns:
@@ -319,22 +342,39 @@ NOT_REVERSIBLE = {Kind.REVERSAL, Kind.EXPIRY, Kind.CARD_REPLACEMENT, Kind.RETURN
 
 def booking_reversal_refusal(booking: Booking, *, effects: dict[int, int],
                              accounts: dict[int, AccountState], reversed_: bool,
-                             returned: bool):
-    """Why this booking cannot be reversed now, or None: the rule the till asks before it offers
-    "reverse" and the service checks before it reverses. `effects` is what the booking did per
-    program, `accounts` the state of the current card's accounts."""
+                             returned: bool, actor: Actor, now: datetime.datetime):
+    """Why this actor cannot reverse this booking at `now`, or None: the rule the till asks
+    before it offers "reverse" and the service checks before it reverses. `effects` is what the
+    booking did per program, `accounts` the state of the current card's accounts."""
     if booking.kind in NOT_REVERSIBLE:
         return NotReversible(why=booking.get_kind_display())
     if reversed_:
         return AlreadyReversed()
     if returned:
         return NotReversible(why=Kind.RETURN.label)
+    if refusal := _reversal_actor_refusal(booking, actor=actor, now=now):
+        return refusal
     for program_id, effect in effects.items():
         if effect > 0:
             refusal = program_get(program_id).behaviour.take_back_refusal(
                 account=accounts.get(program_id, AccountState()), amount=effect)
             if refusal is not None:
                 return refusal
+    return None
+
+
+def _reversal_actor_refusal(booking: Booking, *, actor: Actor, now: datetime.datetime):
+    """Managers and owners reverse any booking; whoever else may book only their own, within
+    the owner's window (a slip noticed at once); a terminal alone never. The system's own
+    corrections (no person, no terminal) are not the till's business."""
+    user = actor.user
+    if user is None:
+        return ReversalNeedsPerson() if actor.terminal is not None else None
+    if user.has_perm("loyalty.reverse_booking"):
+        return None
+    window = datetime.timedelta(minutes=catalog().settings.reversal_window_minutes)
+    if booking.staff_user_id != user.pk or booking.created_at < now - window:
+        return ReversalNotYours(minutes=catalog().settings.reversal_window_minutes)
     return None
 
 
@@ -358,7 +398,8 @@ def booking_reverse(*, booking_id: int, idempotency_key: str | SystemKey, actor:
                                        available=account_available(account))
               for (_card, program_id), account in accounts_lock([(card, p) for p in programs]).items()}
     if refusal := booking_reversal_refusal(original, effects=effects, accounts=states,
-                                           reversed_=reversed_, returned=returned):
+                                           reversed_=reversed_, returned=returned, actor=actor,
+                                           now=timezone.now()):
         raise refusal
     booked_on = timezone.localtime(original.created_at).date()
     postings = [

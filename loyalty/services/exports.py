@@ -30,6 +30,13 @@ def _csv(header: list[str], rows) -> str:
     return buffer.getvalue()
 
 
+def _voucher_purpose(booking: Booking) -> str:
+    """`single` or `multi` for a booking of a voucher program (it decides when VAT is due, §3
+    Abs. 14 and 15 UStG), empty for every other booking."""
+    program = booking.program
+    return program.voucher_purpose if program is not None and program.kind == "voucher" else ""
+
+
 def merchant_export(*, actor: Actor) -> bytes:
     """A ZIP of the merchant's data. Personal data is decrypted for the owner who asked."""
     files = {
@@ -47,11 +54,13 @@ def merchant_export(*, actor: Actor) -> bytes:
               h.language, h.created_at.isoformat(), h.anonymised_at) for h in Cardholder.objects.order_by("pk"))),
         "bookings.csv": _csv(
             ["id", "time", "kind", "card", "program_id", "purchase_amount_cents", "receipt_number",
-             "terminal", "staff_user", "reverses", "returned_sale", "reason", "idempotency_key"],
+             "terminal", "staff_user", "reverses", "returned_sale", "reason", "idempotency_key",
+             "voucher_purpose"],
             ((b.pk, b.created_at.isoformat(), b.kind, b.card.number, b.program_id, b.purchase_amount_cents,
               b.receipt_number, b.terminal.name if b.terminal else "", b.staff_user.email if b.staff_user else "",
-              b.reverses_id, b.returned_sale_id, b.reason, b.idempotency_key)
-             for b in Booking.objects.select_related("card", "terminal", "staff_user").order_by("pk").iterator())),
+              b.reverses_id, b.returned_sale_id, b.reason, b.idempotency_key, _voucher_purpose(b))
+             for b in Booking.objects.select_related("card", "program", "terminal", "staff_user")
+             .order_by("pk").iterator())),
         "ledger_entries.csv": _csv(
             ["id", "booking_id", "card", "program_id", "amount", "balance_after"],
             ((e.pk, e.booking_id, e.account.card.number, e.account.program_id, e.amount, e.balance_after)

@@ -24,10 +24,12 @@ from django.utils import timezone
 
 from loyalty.actors import SYSTEM_SCOPE, Actor
 from loyalty.cardnumbers import card_number_is_valid
+from loyalty.catalog import catalog
 from loyalty.errors import (
     AmountNotPositive,
     AmountTooLarge,
     CardNotFound,
+    ConfirmationRequired,
     IdempotencyKeyReused,
     InvalidAmount,
     ServiceEnded,
@@ -174,6 +176,17 @@ def amount_check(amount, *, text=money_text, maximum: int = MAX_AMOUNT) -> int:
         raise AmountNotPositive()
     if amount > maximum:
         raise AmountTooLarge(maximum=text(maximum))
+    return amount
+
+
+def money_amount_check(amount, *, confirmed: bool) -> int:
+    """An amount in euros (a purchase, a top-up, a voucher, a return) within the owner's limits:
+    never above the hard maximum; above the plausibility limit only when the cashier has
+    confirmed it, because 999 typed for 9,99 is the usual slip at a till."""
+    limits = catalog().settings
+    amount = amount_check(amount, maximum=min(limits.hard_maximum_cents, MAX_AMOUNT))
+    if amount > limits.plausibility_limit_cents and not confirmed:
+        raise ConfirmationRequired(amount=money_text(amount))
     return amount
 
 

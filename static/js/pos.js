@@ -1,6 +1,7 @@
 /* The till: scan or type a card number, book with one amount field and one button per action,
    and never lose or double a booking when the network fails (a retry sends the same
-   idempotency key, so the server books it once). Plain JavaScript, no build step. */
+   idempotency key, so the server books it once; a booking not confirmed yet is kept in the
+   browser's storage and sent again after a reload). Plain JavaScript, no build step. */
 (function () {
   "use strict";
 
@@ -17,6 +18,10 @@
   // Waits before the 2nd, 3rd, … attempt; after the last one the cashier sends it again by hand.
   const RETRY_DELAYS = [1000, 2000, 4000, 8000];
   const TIMEOUT = 10000;
+  // A booking kept from before a reload is tried again this often until the server answers.
+  const PENDING_RETRY = 3000;
+  const PENDING = "stammkunde.till.pending";
+  const euros = new Intl.NumberFormat(config.language, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
   let card = null; // the card on screen, as the server last described it
   let busy = false; // a booking is on its way: no second one meanwhile
@@ -33,6 +38,30 @@
   }
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const money = (cents) => `${euros.format(cents / 100)} €`;
+  const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => values[name]);
+
+  // Bookings sent but not confirmed by the server yet: {action, body, key, card, label}, kept
+  // from before the first attempt until a definitive answer, so that a reload loses none.
+  function pendingAll() {
+    try {
+      return JSON.parse(window.localStorage.getItem(PENDING)) || [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function pendingStore(bookings) {
+    try {
+      if (bookings.length) window.localStorage.setItem(PENDING, JSON.stringify(bookings));
+      else window.localStorage.removeItem(PENDING);
+    } catch (error) {
+      // Storage refused (private mode, full): the booking is still retried while the page lives.
+    }
+  }
+
+  const pendingKeep = (booking) => pendingStore([...pendingAll().filter((b) => b.key !== booking.key), booking]);
+  const pendingDone = (booking) => pendingStore(pendingAll().filter((b) => b.key !== booking.key));
 
   function element(tag, attributes, ...children) {
     const node = document.createElement(tag);
@@ -107,12 +136,30 @@
     resultBox.hidden = false;
   }
 
+  // Above the owner's plausibility limit: the amount, and the same booking again on "yes".
+  function askToConfirm(booking, message) {
+    const yes = element("button", {
+      type: "button", id: "confirm-yes", className: "primary", textContent: texts.confirm_yes,
+      onclick: () => submit(Object.assign({}, booking, { body: Object.assign({}, booking.body, { confirmed: true }) })),
+    });
+    const no = element("button", {
+      type: "button", id: "confirm-no", textContent: texts.confirm_no,
+      onclick: () => { resultBox.hidden = true; amountInput.focus(); },
+    });
+    resultBox.replaceChildren(element("p", { className: "till-headline", textContent: message }),
+      element("div", { className: "till-actions" }, yes, no));
+    resultBox.className = "till-result ask";
+    resultBox.hidden = false;
+    yes.focus();
+  }
+
   function showResult(result) {
     resultBox.replaceChildren(
       element("p", { className: "till-headline", textContent: result.headline }),
       ...result.balances.map((line) => element("p", { className: "till-balance" },
         `${line.program}: `, element("strong", { textContent: line.balance_text }))),
       ...result.reached.map((text) => element("p", { className: "till-reached", textContent: text })),
+      ...(result.notes || []).map((text) => element("p", { className: "till-note", textContent: text })),
     );
     resultBox.className = "till-result ok";
     resultBox.hidden = false;
@@ -156,6 +203,10 @@
         booking.reversible ? element("button", {
           type: "button", className: "link", textContent: texts.reverse, dataset: { booking: booking.id },
           onclick: () => reverse(booking.id),
+        }) : "",
+        booking.returnable ? element("button", {
+          type: "button", className: "link return", textContent: texts.return, dataset: { returnSale: booking.id },
+          onclick: (event) => openReturn(event.target.closest("li"), booking),
         }) : "",
       )));
     }
@@ -211,6 +262,10 @@
 
   function book(action) {
     if (busy || !card) return;
+    if (action.voucher) {
+      openVoucherSale(action);
+      return;
+    }
     const body = Object.assign({ card_number: card.number }, action.payload);
     if (action.amount_field) {
       const amount = cents(amountInput.value);
@@ -221,12 +276,104 @@
       }
       body[action.amount_field] = amount.cents;
     }
-    submit({ action: action.action, body, key: idempotencyKey() });
+    const label = [action.label, body[action.amount_field] ? money(body[action.amount_field]) : ""];
+    submit(booking(action.action, body, label));
+  }
+
+  // A booking to send: what, under which key, and how the till names it while it waits.
+  function booking(action, body, label) {
+    const number = body.card_number || (card && card.number) || "";
+    return { action, body, key: idempotencyKey(), card: number,
+      label: [...label, number].filter(Boolean).join(" · ") };
   }
 
   function reverse(bookingId) {
     if (busy || !window.confirm(texts.confirm_reverse)) return;
-    submit({ action: "reversal", body: { booking_id: bookingId }, key: idempotencyKey() });
+    submit(booking("reversal", { booking_id: bookingId }, [texts.reverse]));
+  }
+
+  // The return of a sale from the last bookings: the amount returned, prefilled with what is left.
+  function openReturn(line, sale) {
+    if (busy || line.querySelector("form")) return;
+    const input = element("input", { type: "text", id: "return-amount", inputMode: "decimal", autocomplete: "off",
+      value: sale.return_left });
+    const form = element("form", { className: "till-return", autocomplete: "off" },
+      element("label", { htmlFor: "return-amount", textContent: texts.return_amount }),
+      element("div", { className: "till-row" }, input,
+        element("button", { type: "submit", className: "primary", textContent: texts.return_book }),
+        element("button", { type: "button", className: "link", textContent: texts.cancel, onclick: () => form.remove() })));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const amount = cents(input.value);
+      if (amount.problem) {
+        showError(amount.problem);
+        input.focus();
+        return;
+      }
+      submit(booking("return", { sale_id: sale.id, return_amount_cents: amount.cents },
+        [texts.return, money(amount.cents)]));
+    });
+    line.append(form);
+    input.select();
+    input.focus();
+  }
+
+  // Selling a gift voucher: a value (a preset or typed), then a confirmation with what the
+  // customer gets, then the booking.
+  function openVoucherSale(action) {
+    const panel = byId("voucher-sale");
+    const terms = action.voucher;
+    const typed = element("input", { type: "text", id: "voucher-amount", inputMode: "decimal", autocomplete: "off",
+      value: amountInput.value, placeholder: "25,00" });
+    const close = () => { panel.hidden = true; panel.replaceChildren(); cardInput.focus(); };
+    const chosen = (value) => confirmVoucherSale(action, value, close);
+    const other = element("form", { className: "till-row", autocomplete: "off" }, typed,
+      element("button", { type: "submit", textContent: texts.next }));
+    other.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const amount = cents(typed.value);
+      if (amount.problem) {
+        showError(amount.problem);
+        typed.focus();
+        return;
+      }
+      chosen(amount.cents);
+    });
+    panel.replaceChildren(
+      element("h3", { textContent: action.label }),
+      element("div", { className: "till-actions" }, ...terms.presets.map((preset) => element("button", {
+        type: "button", textContent: preset.text, dataset: { preset: preset.cents }, onclick: () => chosen(preset.cents),
+      }))),
+      element("label", { htmlFor: "voucher-amount", textContent: texts.voucher_other }),
+      other,
+      element("button", { type: "button", className: "link", textContent: texts.cancel, onclick: close }),
+    );
+    panel.hidden = false;
+    if (!terms.presets.length || typed.value) typed.focus();
+    else panel.querySelector("button").focus();
+  }
+
+  function confirmVoucherSale(action, value, close) {
+    const panel = byId("voucher-sale");
+    const terms = action.voucher;
+    const sell = element("button", {
+      type: "button", id: "voucher-confirm", className: "primary", textContent: texts.voucher_sell,
+      onclick: () => {
+        const body = Object.assign({ card_number: card.number }, action.payload, { amount_cents: value });
+        close();
+        submit(booking(action.action, body, [action.label, money(value)]));
+      },
+    });
+    panel.replaceChildren(
+      element("h3", { textContent: action.label }),
+      element("p", { className: "till-voucher-value", textContent: fill(texts.voucher_value, { amount: money(value) }) }),
+      terms.valid_until ? element("p", { textContent: fill(texts.valid_until, { date: terms.valid_until }) }) : "",
+      element("p", { className: "till-voucher-purpose", textContent: terms.purpose }),
+      element("div", { className: "till-actions" }, sell,
+        element("button", { type: "button", textContent: texts.back, onclick: () => openVoucherSale(action) }),
+        element("button", { type: "button", className: "link", textContent: texts.cancel, onclick: close })),
+    );
+    sell.focus();
   }
 
   // A booking, retried with its one key until the server answers; if it never does, the cashier
@@ -234,26 +381,66 @@
   async function submit(booking) {
     busy = true;
     cardBox.classList.add("busy");
+    pendingKeep(booking); // before it leaves: a reload from now on sends it again
     try {
       const answer = await request("POST", `${config.urls.book}${booking.action}/`, booking.body, booking.key);
       if (!answer) {
         const again = element("button", { type: "button", textContent: texts.resend, onclick: () => submit(booking) });
-        const discard = element("button", { type: "button", className: "link", textContent: texts.discard, onclick: () => setStatus("") });
-        setStatus(`${texts.not_confirmed} `, again, " ", discard);
+        setStatus(`${texts.not_confirmed} `, again, " ", discardButton(booking));
         again.focus();
         return;
       }
-      const result = accepted(answer);
-      cardInput.focus(); // ready for the next customer
-      if (result) {
-        amountInput.value = "";
-        showResult(result);
-        // The buttons and the last bookings as they are now, under the result.
-        refreshCard(result.card_number);
-      }
+      answered(booking, answer);
     } finally {
       busy = false;
       cardBox.classList.remove("busy");
+    }
+  }
+
+  function discardButton(booking) {
+    return element("button", { type: "button", className: "link", textContent: texts.discard,
+      onclick: () => { pendingDone(booking); setStatus(""); } });
+  }
+
+  // The server's answer to a booking: booked, refused, or asking to confirm the amount. Only a
+  // sign-in that ran out leaves it waiting: it is sent again once someone is signed in.
+  function answered(booking, answer) {
+    if (answer.status !== 401) pendingDone(booking);
+    if (answer.status === 409 && answer.data.code === "confirmation_required") {
+      askToConfirm(booking, answer.data.message);
+      return;
+    }
+    const result = accepted(answer);
+    cardInput.focus(); // ready for the next customer
+    if (result) {
+      amountInput.value = "";
+      showResult(result);
+      // The buttons and the last bookings as they are now, under the result.
+      refreshCard(result.card_number);
+    }
+  }
+
+  // After a reload: the bookings that were on their way, sent again with their keys until the
+  // server answers, one after the other.
+  async function resendPending() {
+    for (;;) {
+      const waiting = pendingAll();
+      if (!waiting.length) return;
+      const booking = waiting[0];
+      setStatus(`${texts.pending} ${booking.label}`, " ", discardButton(booking));
+      let answer = null;
+      try {
+        answer = await send("POST", `${config.urls.book}${booking.action}/`, booking.body, booking.key);
+      } catch (error) {
+        answer = null;
+      }
+      if (!answer || answer.status >= 500) {
+        await sleep(PENDING_RETRY);
+        continue;
+      }
+      setStatus("");
+      answered(booking, answer);
+      if (answer.status === 401) return;
     }
   }
 
@@ -308,4 +495,5 @@
   });
 
   cardInput.focus();
+  resendPending();
 })();

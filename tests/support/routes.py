@@ -28,7 +28,7 @@ TENANT_ROUTES = {
     # Programs, rewards, bonus actions and vouchers (loyalty/views/programs.py).
     "manage/programs/": [("GET", "/manage/programs/")],
     # The journal (loyalty/views/journal.py).
-    "manage/journal/": [("GET", "/manage/journal/")],
+    "manage/journal/": [("GET", "/manage/journal/"), ("GET", "/manage/journal/?card_number={card}")],
     # Staff (loyalty/views/staff.py).
     "manage/staff/": [("GET", "/manage/staff/")],
     # Terminals (loyalty/views/terminals.py).

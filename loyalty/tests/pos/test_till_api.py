@@ -48,7 +48,7 @@ def test_look_up_shows_first_name_balances_and_what_can_be_done(alice, shop, til
     assert [a["action"] for a in programs["Bonuspunkte"]["actions"]] == ["earn"]
     assert [a["action"] for a in programs["Guthaben"]["actions"]] == ["top_up", "pay"]
     assert [a["action"] for a in programs["Stempel"]["actions"]] == ["stamp"]
-    assert programs["Gutschein"]["actions"] == []
+    assert [a["action"] for a in programs["Gutschein"]["actions"]] == ["voucher_issue"]
     assert [a["action"] for a in body["programs"][0]["actions"] if a["primary"]] == ["earn"]
     assert [b["kind"] for b in body["bookings"]] == ["top-up"]
 
@@ -210,20 +210,6 @@ def test_a_manager_reverses_a_booking_of_the_card_once(alice, shop, till_client)
     assert balance(shop["card"], shop["points"]) == 0
 
 
-def test_a_cashier_cannot_reverse(alice, shop, cashier, till_client):
-    client = till_client(alice, email=cashier.email)
-    earned = client.book("earn", {"card_number": shop["card"].number, "program": shop["points"].pk,
-                                  "purchase_amount_cents": 2_000}).json()
-
-    response = client.book("reversal", {"booking_id": earned["booking"]})
-
-    assert client.card(shop["card"].number).json()["bookings"][0]["reversible"] is False
-    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
-    with schema_context("alice"):
-        assert not Booking.objects.filter(kind="reversal").exists()
-    assert balance(shop["card"], shop["points"]) == 20
-
-
 def test_a_blank_card_is_handed_out_at_the_till_with_consent(alice, shop, cashier, till_client):
     client = till_client(alice, email=cashier.email)
     number = shop["blank"].number
@@ -329,7 +315,7 @@ def test_an_open_claim_is_shown_at_the_till_and_paid_off_by_the_next_purchase(al
     ("earn", {"purchase_amount_cents": -250}, "Der Betrag muss größer als null sein."),
     ("earn", {"purchase_amount_cents": 10_000_001}, "Der Betrag darf höchstens 100.000,00 € sein."),
     ("earn", {"purchase_amount_cents": "12,50"}, "Das ist kein Betrag: Bitte eine Zahl wie 12,50 eingeben."),
-    ("top_up", {"amount_cents": 50_001}, "Eine einzelne Aufladung darf 500,00 € nicht übersteigen."),
+    ("top_up", {"amount_cents": 50_001, "confirmed": True}, "Eine einzelne Aufladung darf 500,00 € nicht übersteigen."),
     ("pay", {"amount_cents": 1_250}, "Das Guthaben reicht nicht: 0,00 € verfügbar, 12,50 € verlangt."),
 ])
 def test_refused_amounts_are_explained_in_money(alice, shop, till_client, action, data, message):

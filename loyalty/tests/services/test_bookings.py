@@ -131,7 +131,7 @@ def test_pay_more_than_the_balance_is_refused(card, prepaid, actor):
 def test_top_up_beyond_the_caps_is_refused(card, prepaid, actor):
     with pytest.raises(errors.TopUpTooLarge):
         svc.booking_top_up(card_number=card.number, program=prepaid, amount_cents=20_001,
-                           idempotency_key=key(), actor=actor)
+                           idempotency_key=key(), actor=actor, confirmed=True)
     for _ in range(2):
         svc.booking_top_up(card_number=card.number, program=prepaid, amount_cents=20_000,
                            idempotency_key=key(), actor=actor)
@@ -357,7 +357,8 @@ def test_adjustment_needs_a_reason_and_books_with_it(card, points, actor):
 @pytest.mark.parametrize(("amount", "refusal", "message"), [
     (0, errors.AmountNotPositive, "Der Betrag muss größer als null sein."),
     (-1, errors.AmountNotPositive, "Der Betrag muss größer als null sein."),
-    (10_000_001, errors.AmountTooLarge, "Der Betrag darf höchstens 100.000,00 € sein."),
+    # Above the owner's hard maximum (1.000,00 € by default), confirmed or not.
+    (100_001, errors.AmountTooLarge, "Der Betrag darf höchstens 1.000,00 € sein."),
     ("12", errors.InvalidAmount, None), (1.5, errors.InvalidAmount, None),
     (True, errors.InvalidAmount, None), (None, errors.InvalidAmount, None),
 ])
