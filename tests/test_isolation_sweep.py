@@ -6,6 +6,7 @@ a new page or endpoint must say here how it is called."""
 import json
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import schema_context
@@ -48,6 +49,8 @@ def alices(alice, till_client, host_client):
         booking = booking_earn(card_number=card.number, program=points, purchase_amount_cents=4_200,
                                idempotency_key="alices-sale", actor=Actor(label="test"))
         user_token = Token.objects.create(user=owner).key
+        colleague = User.objects.create_user("kollegin@alice.example", PASSWORD, full_name="Kim Kollegin")
+        role = Group.objects.create(name="Alice’s own role")
     back_office = host_client(alice)
     assert back_office.post("/manage/login/", {"username": owner.email, "password": PASSWORD}).status_code == 302
     till = till_client(alice)
@@ -58,12 +61,14 @@ def alices(alice, till_client, host_client):
     return {
         "ids": {"card": card.number, "booking": booking.pk, "terminal": terminal.pk, "program": points.pk,
                 "uid": urlsafe_base64_encode(force_bytes(owner.pk)), "merchant": alice.pk,
-                "print_order": order.pk, "invoice": invoice.pk},
+                "print_order": order.pk, "invoice": invoice.pk,
+                "user": colleague.pk, "role": role.pk},
         "cookies": {name: value for client in (back_office, till) for name, value in client.cookies.items()},
         "till_cookie": till.cookies[TERMINAL_COOKIE].value,
         "authorizations": [f"Terminal {api_token}", f"Token {user_token}"],
         # What of alice's must never come back elsewhere (her ids are numbers any page may contain).
-        "secrets": [card.number, owner.email, api_token, user_token, "Alice’s Bakery"],
+        "secrets": [card.number, owner.email, api_token, user_token, "Alice’s Bakery", colleague.email,
+                    role.name],
     }
 
 
