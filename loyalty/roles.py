@@ -117,14 +117,14 @@ def role_of(user) -> Role | None:
     """The person's role: Owner for a superuser, else the role of their group (None without one)."""
     if user.is_superuser:
         return BUILT_IN_ROLES[OWNER]
-    group = user.groups.order_by("pk").first()
+    # All of the groups, not first(): a list of people prefetches them (one query for all).
+    group = min(user.groups.all(), key=lambda group: group.pk, default=None)
     return role_of_group(group) if group is not None else None
 
 
 def roles_all() -> list[Role]:
     """Owner, Manager, Cashier and the custom roles, in that order (for the matrix and the forms)."""
-    custom = Group.objects.exclude(name__in=_BUILT_IN_GROUPS).order_by("name").prefetch_related(
-        "permissions__content_type")
+    custom = Group.objects.exclude(name__in=_BUILT_IN_GROUPS).order_by("name")
     return [*BUILT_IN_ROLES.values(), *(role_of_group(group) for group in custom)]
 
 

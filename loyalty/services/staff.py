@@ -199,7 +199,12 @@ def staff_two_factor_reset(*, person: User, actor: Actor) -> User:
     """A lost phone: the person's authenticator is removed and set up again at the next sign-in;
     their sessions end, so that the next one asks for it."""
     _refuse_unless_allowed(actor_user=actor.user, person=person)
-    removed, _ = AuthenticatorDevice.objects.filter(user=person).delete()
+    if person.pk == actor.user.pk:
+        # Whoever holds a session must not be able to swap the second factor for a new one.
+        raise StaffChangeRefused(_("You cannot remove your own authenticator; please ask another owner."))
+    if not AuthenticatorDevice.objects.filter(user=person).exists():
+        raise StaffChangeRefused(_("%(name)s has no authenticator set up.") % {"name": person})
+    removed, _per_model = AuthenticatorDevice.objects.filter(user=person).delete()
     person.session_generation += 1
     person.save(update_fields=["session_generation"])
     audit_record(actor=actor, action="staff.two_factor_reset", target=person, authenticators_removed=removed)

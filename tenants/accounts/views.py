@@ -62,6 +62,7 @@ class TwoFactorStepView(ThrottledLoginMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         self.user = self.users().filter(pk=two_factor_pending_user_id(request), is_active=True).first()
         if self.user is None:
+            request.session.pop(PENDING_USER, None)  # e.g. deactivated meanwhile: start over
             return redirect("login")
         return super().dispatch(request, *args, **kwargs)
 

@@ -180,3 +180,27 @@ def test_a_lost_phone_the_owner_removes_the_authenticator_and_it_is_set_up_again
     assert managers_session.get("/manage/").status_code == 302
     client, code_step = _password_step(alice, manager.email)
     assert client.get(code_step).context["enrolling"]
+
+
+def test_someone_deactivated_between_the_two_steps_starts_over_at_the_sign_in(alice, manager, two_factor_required):
+    client, code_step = _password_step(alice, manager.email)
+    with schema_context("alice"):
+        User.objects.filter(pk=manager.pk).update(is_active=False)
+
+    response = client.get("/manage/", follow=True)
+
+    assert response.redirect_chain[-1][0].startswith("/manage/login/")
+    assert "id_username" in response.content.decode()
+
+
+def test_nobody_removes_their_own_authenticator(alice, alices_owner):
+    _authenticator(alice, owner_email("alice"))
+    owner, code_step = _password_step(alice, owner_email("alice"), HTTP_ACCEPT_LANGUAGE="en")
+    owner.post(code_step, {"code": authenticator_code(KEY)})
+
+    response = owner.post(f"/manage/staff/{alices_owner.pk}/two-factor-reset/", follow=True)
+
+    assert "cannot remove your own authenticator" in response.content.decode()
+    with schema_context("alice"):
+        assert AuthenticatorDevice.objects.filter(user=alices_owner, confirmed=True).exists()
+        assert not AuditLog.objects.filter(action="staff.two_factor_reset").exists()
