@@ -50,12 +50,19 @@ class CustomRoleForm(forms.Form):
         choices=[(capability.key, capability.label) for capability in CAPABILITIES],
         help_text=gettext_lazy("Any page of the back office includes “Use the back office”."))
 
+    def __init__(self, *args, role=None, **kwargs):
+        """A role's name stays as it was made (the matrix and the people's lists show it)."""
+        if role is not None:
+            kwargs["initial"] = {"name": role.name, "capabilities": sorted(role.capabilities)}
+        super().__init__(*args, **kwargs)
+        self.fields["name"].disabled = role is not None
+
 
 class StaffPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
     permission_required = "accounts.change_user"
 
 
-def _refused(request, form, refused: StaffChangeRefused):
+def _refused(form, refused: StaffChangeRefused):
     """A refusal next to its field, or above the form."""
     form.add_error(refused.field if refused.field in form.fields else None, refused.message)
 
@@ -91,7 +98,7 @@ class StaffListView(StaffPermissionMixin, View):
                     email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"],
                     role=role_by_key(form.cleaned_data["role"]), actor=_actor(request))
             except StaffChangeRefused as refused:
-                _refused(request, form, refused)
+                _refused(form, refused)
             else:
                 messages.success(request, _("%(name)s is invited: an e-mail with a link to choose a "
                                             "password is on its way to %(email)s.")
@@ -126,7 +133,7 @@ class StaffPersonView(StaffPermissionMixin, View):
             try:
                 staff_services.staff_role_change(person=person, role=role, actor=_actor(request))
             except StaffChangeRefused as refused:
-                _refused(request, form, refused)
+                _refused(form, refused)
             else:
                 messages.success(request, _("%(name)s is now: %(role)s.") % {"name": person, "role": role.name})
                 return redirect("staff-person", pk=person.pk)
@@ -204,18 +211,12 @@ class CustomRoleView(OwnerOnlyMixin, View):
 
     def get(self, request, pk=None, form=None):
         role = self.role(pk)
-        if form is None:
-            form = CustomRoleForm(initial={"name": role.name, "capabilities": sorted(role.capabilities)}
-                                  if role else None)
-            if role:
-                form.fields["name"].disabled = True
-        return render(request, "loyalty/manage/staff/role.html", {"role": role, "form": form})
+        return render(request, "loyalty/manage/staff/role.html",
+                      {"role": role, "form": form or CustomRoleForm(role=role)})
 
     def post(self, request, pk=None):
         role = self.role(pk)
-        form = CustomRoleForm(request.POST, initial={"name": role.name} if role else None)
-        if role:
-            form.fields["name"].disabled = True
+        form = CustomRoleForm(request.POST, role=role)
         if form.is_valid():
             try:
                 if role is None:
@@ -226,7 +227,7 @@ class CustomRoleView(OwnerOnlyMixin, View):
                     staff_services.role_change(role=role, capabilities=form.cleaned_data["capabilities"],
                                                actor=_actor(request))
             except StaffChangeRefused as refused:
-                _refused(request, form, refused)
+                _refused(form, refused)
             else:
                 messages.success(request, _("The role “%(name)s” is saved.") % {"name": role.name})
                 return redirect("staff")

@@ -1,6 +1,7 @@
 """The roles and the permission matrix: what each role may do is the Django permissions of its
 capabilities, and the staff page shows it in plain words."""
 import pytest
+from django.contrib.auth.models import Group
 from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
@@ -48,7 +49,7 @@ def test_a_custom_role_gets_what_was_ticked_and_the_back_office_with_a_page_of_i
         role = role_create(name="Aushilfe mit Journal", capabilities=["book", "journal"],
                            actor=Actor(user=alices_owner))
         helper = User.objects.create_user("aushilfe@alice.example", "x")
-        helper.groups.add(role_of_group_id(role.group_id))
+        helper.groups.add(Group.objects.get(pk=role.group_id))
         helper = User.objects.get(pk=helper.pk)
 
         assert role.capabilities == {"book", "journal", "back_office"}
@@ -63,12 +64,6 @@ def test_a_custom_role_gets_what_was_ticked_and_the_back_office_with_a_page_of_i
         assert changed.capabilities == {"book"} and not helper.has_perm("loyalty.view_booking")
         assert AuditLog.objects.get(action="role.change").data == {
             "before": {"capabilities": ["back_office", "book", "journal"]}, "after": {"capabilities": ["book"]}}
-
-
-def role_of_group_id(group_id):
-    from django.contrib.auth.models import Group
-
-    return Group.objects.get(pk=group_id)
 
 
 def test_only_an_owner_composes_roles_and_a_name_is_not_taken_twice(alice, alices_owner, manager):
@@ -108,3 +103,21 @@ def test_a_custom_role_is_made_from_the_page_and_shows_in_the_matrix(alice):
 def test_a_manager_cannot_compose_roles(alice, manager):
     client = sign_in(alice, manager.email)
     assert client.get("/manage/staff/roles/new/").status_code == 403
+
+
+def test_a_custom_roles_capabilities_are_changed_on_its_page_and_its_name_stays(alice, alices_owner):
+    with schema_context("alice"):
+        role = role_create(name="Aushilfe", capabilities=["book"], actor=Actor(user=alices_owner))
+    owner = sign_in(alice, owner_email("alice"))
+
+    page = owner.get(f"/manage/staff/roles/{role.group_id}/")
+    changed = owner.post(f"/manage/staff/roles/{role.group_id}/", {"name": "Umbenannt",
+                                                                    "capabilities": ["book", "journal"]})
+
+    assert page.context["form"].initial["capabilities"] == ["book"]
+    assert changed.status_code == 302
+    with schema_context("alice"):
+        group = Group.objects.get(pk=role.group_id)
+        assert group.name == "Aushilfe"
+        assert {permission.codename for permission in group.permissions.all()} == {
+            "view_card", "add_booking", "view_booking", "use_back_office"}
