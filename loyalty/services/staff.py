@@ -152,6 +152,12 @@ def _invitation_send_after_commit(*, user: User, inviter: User) -> None:
     transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
 
 
+def _sessions_end(people) -> None:
+    """Every session of these people ends: they sign in again, under their role's rules of now
+    (a new role with back-office access asks for the authenticator's code where it is required)."""
+    people.update(session_generation=F("session_generation") + 1)
+
+
 @transaction.atomic
 def staff_role_change(*, person: User, role: Role, actor: Actor) -> User:
     # Owners queue on their rows, so that two owners demoting each other cannot both succeed.
@@ -160,6 +166,7 @@ def staff_role_change(*, person: User, role: Role, actor: Actor) -> User:
     _refuse_unless_allowed(actor_user=actor.user, person=person, role=role)
     before = _role_name(person)
     _role_assign(person, role)
+    _sessions_end(User.objects.filter(pk=person.pk))
     audit_record(actor=actor, action="staff.role_change", target=person,
                  before={"role": before}, after={"role": role.key})
     return person
@@ -205,8 +212,7 @@ def staff_two_factor_reset(*, person: User, actor: Actor) -> User:
     if not AuthenticatorDevice.objects.filter(user=person).exists():
         raise StaffChangeRefused(_("%(name)s has no authenticator set up.") % {"name": person})
     removed, _per_model = AuthenticatorDevice.objects.filter(user=person).delete()
-    person.session_generation += 1
-    person.save(update_fields=["session_generation"])
+    _sessions_end(User.objects.filter(pk=person.pk))
     audit_record(actor=actor, action="staff.two_factor_reset", target=person, authenticators_removed=removed)
     return person
 
@@ -236,6 +242,7 @@ def role_change(*, role: Role, capabilities, actor: Actor) -> Role:
     keys = capabilities_with_back_office(capabilities)
     changed = Role(role.key, role.name, keys, group_name=role.group_name, built_in=False)
     group.permissions.set(permissions_of(changed.permissions))
+    _sessions_end(User.objects.filter(groups=group))
     audit_record(actor=actor, action="role.change", target=group, before={"capabilities": sorted(role.capabilities)},
                  after={"capabilities": sorted(keys)})
     return changed
@@ -265,7 +272,7 @@ def two_factor_requirement_set(*, required: bool, actor: Actor) -> ShopSettings:
                                                         groups__permissions__content_type__app_label="loyalty"))
                        .distinct())
         signed_out = sorted(back_office.values_list("pk", flat=True))
-        User.objects.filter(pk__in=signed_out).update(session_generation=F("session_generation") + 1)
+        _sessions_end(User.objects.filter(pk__in=signed_out))
     audit_record(actor=actor, action="settings.two_factor_required", target=settings,
                  before={"two_factor_required": before}, after={"two_factor_required": required},
                  signed_out=signed_out)

@@ -135,7 +135,8 @@ class StaffPersonView(StaffPermissionMixin, View):
             except StaffChangeRefused as refused:
                 _refused(form, refused)
             else:
-                messages.success(request, _("%(name)s is now: %(role)s.") % {"name": person, "role": role.name})
+                messages.success(request, _("%(name)s is now: %(role)s. They sign in again under the new role.")
+                                 % {"name": person, "role": role.name})
                 return redirect("staff-person", pk=person.pk)
         return self.get(request, pk, form=form)
 

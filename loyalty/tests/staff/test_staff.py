@@ -117,12 +117,14 @@ def test_an_invitation_can_be_sent_again_until_it_is_accepted(
     assert len(mailoutbox) == 2 and len(_audit("staff.invitation_resend")) == 1
 
 
-def test_a_role_change_is_audited_with_before_and_after(alice, cashier):
+def test_a_role_change_is_audited_with_before_and_after_and_ends_their_sessions(alice, cashier, till_client):
     owner = sign_in(alice, owner_email("alice"))
+    their_till = till_client(alice, cashier.email)
 
     response = owner.post(f"/manage/staff/{cashier.pk}/", {"role": "manager"})
 
     assert response.status_code == 302
+    assert their_till.get("/pos/")["Location"].startswith("/pos/login/")
     with schema_context("alice"):
         assert role_of(User.objects.get(pk=cashier.pk)).key == MANAGER
         assert User.objects.get(pk=cashier.pk).has_perm("loyalty.use_back_office")
