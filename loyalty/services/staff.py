@@ -137,6 +137,7 @@ def staff_invite(*, email: str, full_name: str, role: Role, actor: Actor) -> Use
 @transaction.atomic
 def staff_invitation_resend(*, person: User, actor: Actor) -> None:
     """The invitation again, with a fresh link; for someone who has not chosen a password yet."""
+    _refuse_unless_allowed(actor_user=actor.user, person=person)
     if not invitation_open(person):
         raise StaffChangeRefused(_("%(name)s has accepted the invitation already.") % {"name": person})
     audit_record(actor=actor, action="staff.invitation_resend", target=person, email=person.email)
@@ -165,6 +166,8 @@ def staff_role_change(*, person: User, role: Role, actor: Actor) -> User:
     person.refresh_from_db()
     _refuse_unless_allowed(actor_user=actor.user, person=person, role=role)
     before = _role_name(person)
+    if before == role.key:
+        return person
     _role_assign(person, role)
     _sessions_end(User.objects.filter(pk=person.pk))
     audit_record(actor=actor, action="staff.role_change", target=person,
