@@ -2,35 +2,24 @@
 licence, the first card print order, and an invitation e-mail to the owner."""
 import datetime
 
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import schema_context
 
 from hq.audit import fields_of, operator_audit
 from hq.models import CompanyProfile
 from hq.services import contract_create, terminal_license_change
+from tenants.accounts.invitations import invitation_link
 from tenants.accounts.models import User
 from tenants.models import Merchant
 from tenants.services import merchant_provision
 
 
-def merchant_url(merchant: Merchant, path: str) -> str:
-    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
-    return f"{settings.PUBLIC_SCHEME}://{merchant.primary_host}{port}{path}"
-
-
 def owner_invitation_send(*, merchant: Merchant, owner_email: str) -> str:
     """E-mail the owner a link to choose a password on the merchant's own host; returns it."""
     with schema_context(merchant.schema_name):
-        owner = User.objects.get(email=owner_email.lower())
-        path = f"/manage/invitation/{urlsafe_base64_encode(force_bytes(owner.pk))}/" \
-               f"{default_token_generator.make_token(owner)}/"
-    link = merchant_url(merchant, path)
+        link = invitation_link(merchant=merchant, user=User.objects.get(email=owner_email.lower()))
     context = {"merchant": merchant, "link": link}
     send_mail(render_to_string("hq/email/invitation_subject.txt", context).strip(),
               render_to_string("hq/email/invitation.txt", context), None, [owner_email])

@@ -8,6 +8,7 @@ from loyalty.views import api_keys, journal, manage, programs, shop, staff, term
 urlpatterns = [
     path("", manage.DashboardView.as_view(), name="home"),
     path("login/", manage.ManageLoginView.as_view(), name="login"),
+    path("login/code/", manage.ManageTwoFactorView.as_view(), name="two-factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("export/", manage.ExportView.as_view(), name="export"),
     path("invitation/<uidb64>/<token>/", manage.InvitationView.as_view(), name="invitation"),

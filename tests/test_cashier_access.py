@@ -24,7 +24,7 @@ def cashier(alice):
         return user
 
 # Not pages of the back office but the ways into it and out of it, open to anyone.
-OPEN_TO_ANYONE = {"manage/login/", "manage/logout/", "manage/invitation/<uidb64>/<token>/",
+OPEN_TO_ANYONE = {"manage/login/", "manage/login/code/", "manage/logout/", "manage/invitation/<uidb64>/<token>/",
                   "api/schema/", "api/docs/"}
 
 

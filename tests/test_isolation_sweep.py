@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -57,6 +58,8 @@ def alices(alice, till_client, host_client):
         api_key, api_key_token = api_key_create(name="Register API", scope="book", actor=Actor(user=owner))
         shop_logo_replace(upload=SimpleUploadedFile("logo.png", _png()), actor=Actor(user=owner))
         logo = shop_branding().logo_version
+        colleague = User.objects.create_user("kollegin@alice.example", PASSWORD, full_name="Kim Kollegin")
+        role = Group.objects.create(name="Alice’s own role")
     back_office = host_client(alice)
     assert back_office.post("/manage/login/", {"username": owner.email, "password": PASSWORD}).status_code == 302
     till = till_client(alice)
@@ -68,12 +71,13 @@ def alices(alice, till_client, host_client):
         "ids": {"card": card.number, "booking": booking.pk, "terminal": terminal.pk, "program": points.pk,
                 "uid": urlsafe_base64_encode(force_bytes(owner.pk)), "merchant": alice.pk,
                 "print_order": order.pk, "invoice": invoice.pk, "api_key": api_key.pk,
-                "logo": logo},
+                "logo": logo, "user": colleague.pk, "role": role.pk},
         "cookies": {name: value for client in (back_office, till) for name, value in client.cookies.items()},
         "till_cookie": till.cookies[TERMINAL_COOKIE].value,
         "authorizations": [f"Terminal {api_token}", f"Token {user_token}", f"Key {api_key_token}"],
         # What of alice's must never come back elsewhere (her ids are numbers any page may contain).
-        "secrets": [card.number, owner.email, api_token, user_token, api_key_token, "Alice’s Bakery"],
+        "secrets": [card.number, owner.email, api_token, user_token, api_key_token, "Alice’s Bakery",
+                    colleague.email, role.name],
     }
 
 

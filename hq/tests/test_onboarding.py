@@ -1,5 +1,6 @@
 """Onboarding in one step, through the console: schema, domain, company, contract, licence, card
-order, and the owner's invitation that leads to a first sign-in on the merchant's host."""
+order, and the owner's invitation that leads to a first sign-in on the merchant's host (with an
+authenticator set up on the way: new merchants require two-factor sign-in)."""
 import datetime
 import re
 
@@ -9,8 +10,9 @@ from django_tenants.utils import schema_context, schema_exists
 
 from hq.models import CompanyProfile, Contract
 from loyalty.models import Card
+from tenants.accounts.models import AuthenticatorDevice
 from tenants.models import Merchant
-from tests.support.clients import operator_sign_in
+from tests.support.clients import authenticator_code, operator_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +48,13 @@ def test_onboarding_sets_up_everything_and_the_owner_signs_in_from_the_invitatio
     form_page = owner.get(path, follow=True)
     chosen = owner.post(form_page.redirect_chain[-1][0], {
         "new_password1": "Roggenbrot mit Kruste", "new_password2": "Roggenbrot mit Kruste"})
-    assert chosen.status_code == 302
+    # A merchant onboarded now requires two-factor sign-in: the owner sets the authenticator up.
+    assert chosen.status_code == 302 and chosen["Location"].startswith("/manage/login/code/")
+    assert owner.get("/manage/").status_code == 302
+    assert owner.get(chosen["Location"]).context["enrolling"]
+    with schema_context("koerner"):
+        key = AuthenticatorDevice.objects.get(user__email="inhaberin@koerner.example").key
+    assert owner.post(chosen["Location"], {"code": authenticator_code(key)}).status_code == 302
     assert owner.get("/manage/").status_code == 200
     again = host_client(merchant).get(path, follow=True)
     assert again.context["validlink"] is False

@@ -116,8 +116,9 @@ class Program(CatalogModel):
         verbose_name_plural = _("programs")
         ordering = ["id"]
         # People with this permission (owners, managers) use the back office and the REST API;
-        # cashiers work at the till only.
-        permissions = [("use_back_office", _("Can use the back office and the REST API"))]
+        # cashiers work at the till only. Exporting everything is a right of its own (loyalty.roles).
+        permissions = [("use_back_office", _("Can use the back office and the REST API")),
+                       ("export_data", _("Can export all data"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(max_balance_cents__isnull=True) | Q(max_balance_cents__gt=0),

@@ -4,7 +4,7 @@ import datetime
 import secrets
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -113,14 +113,10 @@ def _terminal_pair(*, code: str, client_address: str, actor: Actor) -> tuple[Ter
 
 @transaction.atomic
 def cashier_group() -> Group:
-    """The cashier role, made with its permissions on first use (owners are superusers)."""
-    group, created = Group.objects.get_or_create(name=CASHIER_GROUP)
-    if created:
-        group.permissions.set(Permission.objects.filter(content_type__app_label="loyalty",
-                                                        codename__in=CASHIER_PERMISSIONS))
-        audit_record(actor=Actor.system("setup"), action="group.create", target=group,
-                     permissions=sorted(CASHIER_PERMISSIONS))
-    return group
+    """The cashier role (loyalty.roles), made with its permissions on first use."""
+    from loyalty.roles import BUILT_IN_ROLES, CASHIER, role_group
+
+    return role_group(BUILT_IN_ROLES[CASHIER])
 
 
 def _signed_in(user, *, terminal: Terminal, method: str):

@@ -1,7 +1,12 @@
-"""Back-office pages for a merchant's owner and managers."""
+"""Back-office pages for a merchant's owner and managers: signing in (password, then the
+authenticator's code where it is needed), the invitation's first password, the overview, export."""
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -10,7 +15,18 @@ from loyalty.actors import Actor
 from loyalty.overview import shop_overview
 from loyalty.services.audit import audit_record
 from loyalty.services.exports import merchant_export
+from loyalty.services.staff import BACK_OFFICE_PERMISSION, two_factor_needed
 from tenants.accounts.forms import ThrottledAuthenticationForm, ThrottledLoginMixin
+from tenants.accounts.views import TwoFactorStepView, two_factor_pending, two_factor_pending_user_id
+
+
+def password_accepted(request, user, *, next_url: str):
+    """After the right password (at the sign-in or from an invitation): signed in, or on to the
+    authenticator's code first where the merchant or the person asks for it."""
+    if two_factor_needed(user):
+        return two_factor_pending(request, user, next_url=next_url)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(next_url)
 
 
 class ManageLoginForm(ThrottledAuthenticationForm):
@@ -20,15 +36,41 @@ class ManageLoginForm(ThrottledAuthenticationForm):
 
 
 class ManageLoginView(ThrottledLoginMixin, auth_views.LoginView):
+    """Step one: e-mail and password. While a sign-in waits for its code, every way into the
+    back office leads to the code step (signing out starts over)."""
+
     template_name = "loyalty/manage/login.html"
     redirect_authenticated_user = True
     authentication_form = ManageLoginForm
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated and two_factor_pending_user_id(request) is not None:
+            return redirect(f"{reverse('two-factor')}?{request.GET.urlencode()}")
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        return password_accepted(self.request, form.get_user(), next_url=self.get_success_url())
+
+
+class ManageTwoFactorView(TwoFactorStepView):
+    """Step two: the authenticator's code (tenants.accounts.views, as the operator's console);
+    on a first sign-in the authenticator is set up with a QR code."""
+
+    template_name = "loyalty/manage/two_factor.html"
+
+    @property
+    def issuer(self) -> str:
+        return self.request.tenant.name.replace(":", "")
+
+    def lockout_record(self, *, address: str) -> None:
+        audit_record(actor=Actor(label="back-office sign-in"), action="throttled.wrong-codes",
+                     account=self.user.email, address=address)
 
 
 class ExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
     """The merchant's whole data as a download; works after the contract's end, too."""
 
-    permission_required = "loyalty.view_cardholder"
+    permission_required = "loyalty.export_data"
 
     def get(self, request):
         content = merchant_export(actor=Actor(user=request.user))
@@ -39,12 +81,22 @@ class ExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
 
 class InvitationView(auth_views.PasswordResetConfirmView):
-    """The owner's (or a colleague's) first password, from the link in the invitation e-mail."""
+    """The owner's (or a colleague's) first password, from the link in the invitation e-mail; a
+    deactivated person's link does not work. Then signed in like at the sign-in (the code step
+    where it is needed); someone who works at the till only is sent there."""
 
     template_name = "loyalty/manage/invitation.html"
-    post_reset_login = True
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
-    success_url = "/manage/"
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form):
+        user = form.save()
+        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
+        if not user.has_perm(BACK_OFFICE_PERMISSION):
+            return render(self.request, "loyalty/manage/staff/invitation_done.html", {"person": user})
+        return password_accepted(self.request, user, next_url=reverse("home"))
 
 
 class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):

@@ -1,7 +1,9 @@
-"""The sign-in form of the back office and the operator's console: Django's, with its password
-checked under the one failure throttle (tenants.accounts.services.password_check)."""
+"""The sign-in forms of the back office and the operator's console: Django's, with its password
+checked under the one failure throttle (tenants.accounts.services.password_check), and the
+second step's code."""
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy
 
 from tenants.accounts.services import PASSWORDS_PAUSED, password_check
 from tenants.throttling import Throttled, client_address
@@ -42,3 +44,9 @@ class ThrottledLoginMixin:
             response.status_code = 429
             response["Retry-After"] = str(form.retry_after)
         return response
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("Code from your authenticator app"), max_length=8,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
+                                                         "inputmode": "numeric", "autofocus": True}))

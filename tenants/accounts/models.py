@@ -3,9 +3,11 @@ a merchant schema's users are that merchant's owner, managers and cashiers."""
 import base64
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, TimestampMixin
 from django_otp.oath import TOTP
@@ -45,6 +47,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Quick switch at a merchant's till (loyalty.pos): a short PIN, hashed like a password.
     pos_pin = models.CharField(_("till PIN"), max_length=128, blank=True, editable=False)
+    # Counted up to end every session of the user's (back office and till) at once: it is part of
+    # the hash each session carries, so a session from before no longer matches.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -58,6 +63,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.full_name or self.email
+
+    def get_session_auth_hash(self):
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=fallback_secret)
+
+    def _session_hash(self, secret=None) -> str:
+        """Django's hash of the password, with the session generation in it: a new password or
+        a new generation signs every session out."""
+        return salted_hmac("tenants.accounts.User.session_hash", f"{self.session_generation}:{self.password}",
+                           secret=secret, algorithm="sha256").hexdigest()
 
 
 class AuthenticatorDevice(TimestampMixin, Device):

@@ -8,9 +8,10 @@ from django.db import connection
 from django.utils import translation
 from django_tenants.utils import schema_context, schema_exists
 
-from tenants.accounts.models import User
+from tenants.accounts.models import AuthenticatorDevice, User
 from tenants.models import Domain, Merchant
 from tenants.services import merchant_provision
+from tests.support.clients import authenticator_code
 
 
 def _tables_in(schema_name: str) -> set[str]:
@@ -45,8 +46,13 @@ def test_provisioned_merchant_answers_on_its_host_and_owner_signs_in(host_client
     signed_in = client.post(
         "/manage/login/", {"username": "chefin@mueller.example", "password": "a long test password"}
     )
+    # A new merchant requires two-factor sign-in: the owner's first sign-in sets the app up.
     assert signed_in.status_code == 302
-    assert signed_in["Location"] == "/manage/"
+    assert signed_in["Location"].startswith("/manage/login/code/")
+    with schema_context(merchant.schema_name):
+        assert client.get(signed_in["Location"]).context["enrolling"]
+        key = AuthenticatorDevice.objects.get().key
+    assert client.post(signed_in["Location"], {"code": authenticator_code(key)})["Location"] == "/manage/"
     assert client.get("/manage/").status_code == 200
 
 

@@ -22,6 +22,7 @@ TENANT_ROUTES = {
     "i18n/setlang/": [("POST", "/i18n/setlang/")],
     "manage/": [("GET", "/manage/")],
     "manage/login/": [("GET", "/manage/login/"), ("POST", "/manage/login/")],
+    "manage/login/code/": [("GET", "/manage/login/code/"), ("POST", "/manage/login/code/")],
     "manage/logout/": [("POST", "/manage/logout/")],
     "manage/export/": [("GET", "/manage/export/")],
     "manage/invitation/<uidb64>/<token>/": [("GET", "/manage/invitation/{uid}/set-password/")],
@@ -30,7 +31,18 @@ TENANT_ROUTES = {
     # The journal (loyalty/views/journal.py).
     "manage/journal/": [("GET", "/manage/journal/"), ("GET", "/manage/journal/?card_number={card}")],
     # Staff (loyalty/views/staff.py).
-    "manage/staff/": [("GET", "/manage/staff/")],
+    "manage/staff/": [("GET", "/manage/staff/"), ("POST", "/manage/staff/")],
+    "manage/staff/<int:pk>/": [("GET", "/manage/staff/{user}/"), ("POST", "/manage/staff/{user}/")],
+    "manage/staff/<int:pk>/deactivate/": [("GET", "/manage/staff/{user}/deactivate/"),
+                                          ("POST", "/manage/staff/{user}/deactivate/")],
+    "manage/staff/<int:pk>/reactivate/": [("POST", "/manage/staff/{user}/reactivate/")],
+    "manage/staff/<int:pk>/invitation/": [("POST", "/manage/staff/{user}/invitation/")],
+    "manage/staff/<int:pk>/two-factor-reset/": [("POST", "/manage/staff/{user}/two-factor-reset/")],
+    "manage/staff/roles/new/": [("GET", "/manage/staff/roles/new/"), ("POST", "/manage/staff/roles/new/")],
+    "manage/staff/roles/<int:pk>/": [("GET", "/manage/staff/roles/{role}/"), ("POST", "/manage/staff/roles/{role}/")],
+    "manage/staff/two-factor/": [("POST", "/manage/staff/two-factor/")],
+    "manage/account/two-factor/": [("GET", "/manage/account/two-factor/"),
+                                   ("POST", "/manage/account/two-factor/")],
     # Terminals (loyalty/views/terminals.py).
     "manage/terminals/": [("GET", "/manage/terminals/"), ("POST", "/manage/terminals/")],
     "manage/terminals/<int:pk>/": [("GET", "/manage/terminals/{terminal}/"),

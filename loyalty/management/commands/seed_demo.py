@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_from_serial
-from loyalty.models import Card, Program, Reward
+from loyalty.models import Card, Program, Reward, ShopSettings
 from loyalty.pos.services import cashier_group
 from loyalty.services import bookings
 from loyalty.services.cardholders import card_register
@@ -30,6 +30,7 @@ class Command(BaseCommand):
         with schema_context(merchant.schema_name):
             self.ensure_demo_cards()
             self.ensure_demo_cashier()
+            self.ensure_demo_sign_in()
 
     def ensure_demo_merchant(self) -> Merchant:
         merchant = Merchant.objects.filter(schema_name=DEMO_SUBDOMAIN).first()
@@ -45,6 +46,14 @@ class Command(BaseCommand):
         if not User.objects.filter(email=DEMO_CASHIER_EMAIL).exists():
             cashier = User.objects.create_user(DEMO_CASHIER_EMAIL, DEMO_OWNER_PASSWORD, full_name="Kasse")
             cashier.groups.add(cashier_group())
+
+    def ensure_demo_sign_in(self):
+        """The demo owner signs in with the password alone (README): a merchant onboarded now
+        requires two-factor sign-in, which the owner can switch on again on the staff page."""
+        settings = ShopSettings.current()
+        if settings.pk is None:
+            settings.two_factor_required = False
+            settings.save()
 
     @transaction.atomic
     def ensure_demo_cards(self):
