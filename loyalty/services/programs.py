@@ -436,7 +436,7 @@ def program_examples(program: Program, *, today: datetime.date) -> list[str]:
     if program.kind == Program.Kind.VOUCHER:
         valid_until = behaviour.credit_expires_on(today)
         return [_("A voucher sold today is valid until %(date)s.") % {
-            "date": formats.date_format(valid_until, "SHORT_DATE_FORMAT")}]
+            "date": formats.date_format(valid_until, "SHORT_DATE_FORMAT")}, *program_summary(program)]
     return program_summary(program)
 
 

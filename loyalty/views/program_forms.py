@@ -109,6 +109,9 @@ class PointsProgramForm(ProgramForm):
         super().__init__(*args, **kwargs)
         self.fields["expiry_months"].validators.append(_at_least_one)
         self.fields["reminder_days"].validators.append(_at_most(365))
+        if self.instance.pk and not self.is_bound:
+            # 1 rather than 1.000, which reads as a thousand in German.
+            self.initial["points_per_euro"] = rate_plain(self.instance.points_per_euro)
         self.fields["expiry_years"].validators.append(_at_most(30))
 
 
@@ -168,6 +171,11 @@ class VoucherProgramForm(ProgramForm):
         if problem:
             raise forms.ValidationError(problem)
         return years
+
+
+def rate_plain(rate: Decimal) -> Decimal:
+    """A rate without trailing zeros: 1.000 → 1, 2.500 → 2.5."""
+    return rate.quantize(Decimal(1)) if rate == rate.to_integral() else rate.normalize()
 
 
 def _at_least_one(value):
@@ -237,6 +245,7 @@ class BonusActionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = _points_programs()
         self.fields["program"].empty_label = None
+        self.fields["kind"].choices = BonusAction.Kind.choices
         # The rule (multiplier of at least 1) is explained by bonus_action_check, in plain words.
         self.fields["multiplier"].validators = []
         self.fields["multiplier"].widget.attrs.pop("min", None)
