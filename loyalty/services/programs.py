@@ -17,6 +17,7 @@ from loyalty.actors import Actor
 from loyalty.models import Account, BonusAction, Booking, Program, Reward
 from loyalty.services.audit import audit_record
 from loyalty.units import money_text, points_text, stamps_text
+from tenants.selectors import merchant_current
 
 # A reward costs at most this many points. Balances have no cap of their own, but a customer who
 # earns a point per euro would have to spend a million euros for it: more is a typo.
@@ -117,6 +118,7 @@ def _changes(instance, values: dict) -> tuple[dict, dict]:
 
 @transaction.atomic
 def program_create(*, kind: str, name: str, actor: Actor, template: str = "", **settings) -> Program:
+    program_check(**settings)
     program = Program(kind=kind, name=name, **settings)
     program.full_clean()
     program.save()
@@ -135,6 +137,7 @@ def program_update(*, program: Program, actor: Actor, **values) -> Program:
         return program
     for name in after:
         setattr(program, name, values[name])
+    program_check(**{field.name: getattr(program, field.name) for field in Program._meta.concrete_fields})
     program.full_clean()
     program.save(update_fields=list(after))
     audit_record(actor=actor, action="program.update", target=program, before=before, after=after)
@@ -176,7 +179,20 @@ def program_delete(*, program: Program, actor: Actor) -> None:
     program.delete()
 
 
-def voucher_validity_problem(years: int | None, *, country: str) -> str | None:
+def program_check(**values) -> None:
+    """The rules of a program's settings beyond each field's own, as form errors by field."""
+    errors = {}
+    if problem := _prepaid_caps_problem(max_top_up_cents=values.get("max_top_up_cents"),
+                                        max_balance_cents=values.get("max_balance_cents")):
+        errors["max_top_up_cents"] = problem
+    if problem := _voucher_validity_problem(values.get("voucher_validity_years"),
+                                            country=merchant_current().country):
+        errors["voucher_validity_years"] = problem
+    if errors:
+        raise ValidationError(errors)
+
+
+def _voucher_validity_problem(years: int | None, *, country: str) -> str | None:
     """Why a voucher validity of `years` may not be set in that country, or None."""
     if years is None:
         return None
@@ -190,7 +206,7 @@ def voucher_validity_problem(years: int | None, *, country: str) -> str | None:
     return None
 
 
-def prepaid_caps_problem(*, max_top_up_cents: int | None, max_balance_cents: int | None) -> str | None:
+def _prepaid_caps_problem(*, max_top_up_cents: int | None, max_balance_cents: int | None) -> str | None:
     if max_top_up_cents and max_balance_cents and max_top_up_cents > max_balance_cents:
         return _("A top-up above the highest balance (%(balance)s) could never be booked.") % {
             "balance": money_text(max_balance_cents)}

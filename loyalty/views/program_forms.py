@@ -12,9 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from loyalty.models import BonusAction, Program, Reward
 from loyalty.services.programs import (
     bonus_action_check,
-    prepaid_caps_problem,
+    program_check,
     reward_check,
-    voucher_validity_problem,
 )
 from loyalty.units import money_text
 
@@ -91,9 +90,10 @@ class ProgramForm(forms.ModelForm):
         model = Program
         fields = ["name"]
 
-    def __init__(self, *args, country: str = "DE", **kwargs):
-        self.country = country
-        super().__init__(*args, **kwargs)
+    def clean(self):
+        cleaned = super().clean()
+        program_check(**cleaned)
+        return cleaned
 
 
 class PointsProgramForm(ProgramForm):
@@ -109,6 +109,10 @@ class PointsProgramForm(ProgramForm):
         super().__init__(*args, **kwargs)
         self.fields["expiry_months"].validators.append(_at_least_one)
         self.fields["reminder_days"].validators.append(_at_most(365))
+        # static/js/manage-programs.js shows these only with the expiry they belong to.
+        self.fields["expiry_months"].widget.attrs["data-shown-when"] = "expiry=rolling_months"
+        self.fields["expiry_years"].widget.attrs["data-shown-when"] = "expiry=year_end"
+        self.fields["reminder_days"].widget.attrs["data-shown-when"] = "expiry=rolling_months year_end"
         if self.instance.pk and not self.is_bound:
             # 1 rather than 1.000, which reads as a thousand in German.
             self.initial["points_per_euro"] = rate_plain(self.instance.points_per_euro)
@@ -123,14 +127,6 @@ class PrepaidProgramForm(ProgramForm):
 
     class Meta(ProgramForm.Meta):
         fields = ["name", "max_top_up_cents", "max_balance_cents"]
-
-    def clean(self):
-        cleaned = super().clean()
-        problem = prepaid_caps_problem(max_top_up_cents=cleaned.get("max_top_up_cents"),
-                                       max_balance_cents=cleaned.get("max_balance_cents"))
-        if problem:
-            self.add_error("max_top_up_cents", problem)
-        return cleaned
 
 
 class StampsProgramForm(ProgramForm):
@@ -164,13 +160,6 @@ class VoucherProgramForm(ProgramForm):
                                  "is redeemed, for a single-purpose voucher (one kind of goods at "
                                  "one VAT rate) already when it is sold."),
         }
-
-    def clean_voucher_validity_years(self):
-        years = self.cleaned_data.get("voucher_validity_years")
-        problem = voucher_validity_problem(years, country=self.country)
-        if problem:
-            raise forms.ValidationError(problem)
-        return years
 
 
 def rate_plain(rate: Decimal) -> Decimal:
@@ -246,6 +235,8 @@ class BonusActionForm(forms.ModelForm):
         self.fields["program"].queryset = _points_programs()
         self.fields["program"].empty_label = None
         self.fields["kind"].choices = BonusAction.Kind.choices
+        self.fields["multiplier"].widget.attrs["data-shown-when"] = "kind=multiplier"
+        self.fields["points"].widget.attrs["data-shown-when"] = "kind=birthday sign_up"
         # The rule (multiplier of at least 1) is explained by bonus_action_check, in plain words.
         self.fields["multiplier"].validators = []
         self.fields["multiplier"].widget.attrs.pop("min", None)

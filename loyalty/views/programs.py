@@ -65,14 +65,14 @@ def _fields(form) -> dict:
     return {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
 
 
-def _written(form, write) -> bool:
-    """Run a write of the form's values; a rule it refuses becomes an error next to its field."""
+def _written(form, write):
+    """What a write of the form's values returns; None when a rule refuses it, which then is an
+    error next to its field."""
     try:
-        write()
+        return write()
     except ValidationError as error:
         form.add_error(None, error)
-        return False
-    return True
+        return None
 
 
 # --- Programs ------------------------------------------------------------------------------------
@@ -106,14 +106,14 @@ class ProgramCreateView(BackOfficeMixin, View):
     permission_required = "loyalty.add_program"
 
     def get(self, request, kind):
-        form = _kind_form(kind)(country=request.tenant.country, instance=Program(kind=kind))
+        form = _kind_form(kind)(instance=Program(kind=kind))
         return self.page(request, kind, form)
 
     def post(self, request, kind):
-        form = _kind_form(kind)(request.POST, country=request.tenant.country, instance=Program(kind=kind))
-        if form.is_valid():
-            values = _fields(form)
-            program = program_create(kind=kind, name=values.pop("name"), actor=self.actor(), **values)
+        form = _kind_form(kind)(request.POST, instance=Program(kind=kind))
+        values = _fields(form) if form.is_valid() else None
+        if values and (program := _written(form, lambda: program_create(
+                kind=kind, name=values.pop("name"), actor=self.actor(), **values))):
             messages.success(request, _("“%(name)s” is saved.") % {"name": program.name})
             return redirect("program-edit", pk=program.pk)
         return self.page(request, kind, form)
@@ -130,18 +130,17 @@ class ProgramEditView(BackOfficeMixin, View):
 
     def get(self, request, pk):
         program = get_object_or_404(Program, pk=pk)
-        form = _kind_form(program.kind)(country=request.tenant.country, instance=program)
+        form = _kind_form(program.kind)(instance=program)
         return self.page(request, program, form)
 
     def post(self, request, pk):
         program = get_object_or_404(Program, pk=pk)
-        form = _kind_form(program.kind)(request.POST, country=request.tenant.country,
-                                        instance=get_object_or_404(Program, pk=pk))
-        if form.is_valid():
-            program = program_update(program=program, actor=self.actor(), **_fields(form))
+        form = _kind_form(program.kind)(request.POST, instance=get_object_or_404(Program, pk=pk))
+        if form.is_valid() and (saved := _written(form, lambda: program_update(
+                program=program, actor=self.actor(), **_fields(form)))):
             messages.success(request, _("“%(name)s” is saved. A changed rate counts from the next "
-                                        "booking on; earlier bookings stay as they were.") % {"name": program.name})
-            return redirect("program-edit", pk=program.pk)
+                                        "booking on; earlier bookings stay as they were.") % {"name": saved.name})
+            return redirect("program-edit", pk=saved.pk)
         return self.page(request, program, form)
 
     def page(self, request, program, form):
@@ -163,7 +162,7 @@ class ProgramExampleView(BackOfficeMixin, View):
         data = request.GET.copy()
         if not data.get("name"):
             data["name"] = "–"  # a new program's name may not be typed yet; the example needs none
-        form = _kind_form(kind)(data, country=request.tenant.country, instance=Program(kind=kind))
+        form = _kind_form(kind)(data, instance=Program(kind=kind))
         if not form.is_valid():
             return JsonResponse({"lines": [], "valid": False})
         return JsonResponse({"lines": program_examples(form.save(commit=False), today=timezone.localdate()),
@@ -192,8 +191,9 @@ class ProgramDeleteView(BackOfficeMixin, View):
 
     def get(self, request, pk):
         program = get_object_or_404(Program, pk=pk)
-        return render(request, TEMPLATES + "delete.html", {"program": program, "in_use": program_in_use(program)},
-                      status=409 if program_in_use(program) else 200)
+        in_use = program_in_use(program)
+        return render(request, TEMPLATES + "delete.html", {"program": program, "in_use": in_use},
+                      status=409 if in_use else 200)
 
     def post(self, request, pk):
         program = get_object_or_404(Program, pk=pk)

@@ -1,6 +1,6 @@
 // The program pages of the back office: the live example beside a program's form (asked of the
-// server, which computes it with the rule the bookings use), and a bonus action's form showing
-// the fields of the chosen kind only.
+// server, which computes it with the rule the bookings use), and fields shown only with the choice
+// they belong to.
 "use strict";
 
 (function () {
@@ -42,16 +42,17 @@
     form.addEventListener("change", soon);
   }
 
-  const byKind = document.querySelectorAll("[data-kinds]");
-  const kinds = document.querySelectorAll("input[name=kind]");
-  if (byKind.length && kinds.length) {
+  // A field marked data-shown-when="expiry=rolling_months year_end" is shown only while the
+  // form's field `expiry` has one of these values (without JavaScript every field shows).
+  document.querySelectorAll("[data-shown-when]").forEach((input) => {
+    const [name, values] = input.dataset.shownWhen.split("=");
+    const field = input.closest(".field");
+    const controls = input.form.querySelectorAll(`[name="${name}"]`);
     function show() {
-      const chosen = document.querySelector("input[name=kind]:checked");
-      byKind.forEach((element) => {
-        element.hidden = Boolean(chosen) && !element.dataset.kinds.split(" ").includes(chosen.value);
-      });
+      const control = [...controls].find((element) => element.type !== "radio" || element.checked);
+      field.hidden = Boolean(control) && !values.split(" ").includes(control.value);
     }
-    kinds.forEach((input) => input.addEventListener("change", show));
+    controls.forEach((control) => control.addEventListener("change", show));
     show();
-  }
+  });
 })();

@@ -4,6 +4,7 @@ that leave past bookings alone, and an audit row with before and after for every
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
@@ -16,7 +17,7 @@ from loyalty.services.bookings import (
     booking_top_up,
     booking_voucher_issue,
 )
-from loyalty.services.programs import STARTER_TEMPLATES
+from loyalty.services.programs import STARTER_TEMPLATES, program_create, program_update
 from tests.support.factories import CardFactory, ProgramFactory, RewardFactory
 
 pytestmark = pytest.mark.django_db
@@ -329,3 +330,17 @@ def test_the_example_of_a_voucher_follows_the_typed_validity(owner_client):
 
     year = datetime.date.today().year + 5
     assert answer["valid"] and answer["lines"][0] == f"A voucher sold today is valid until 31/12/{year}."
+
+
+def test_the_service_refuses_what_the_form_refuses(in_alice, actor):
+    with pytest.raises(ValidationError) as refused:
+        program_create(kind="voucher", name="Kurz", voucher_validity_years=1, actor=actor)
+    assert list(refused.value.message_dict) == ["voucher_validity_years"]
+
+    prepaid = program_create(kind="prepaid", name="Guthaben", max_balance_cents=10_000, actor=actor)
+    with pytest.raises(ValidationError) as refused:
+        program_update(program=prepaid, max_top_up_cents=20_000, actor=actor)
+    assert list(refused.value.message_dict) == ["max_top_up_cents"]
+
+    assert list(Program.objects.values_list("name", "max_top_up_cents")) == [("Guthaben", None)]
+    assert not AuditLog.objects.filter(action="program.update").exists()

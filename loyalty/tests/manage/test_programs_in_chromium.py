@@ -53,6 +53,13 @@ def test_the_owner_picks_a_template_and_the_live_example_follows_the_rate(back_o
     with schema_context("alice"):
         assert Program.objects.get().points_per_euro == 1  # the example saves nothing
 
+    # The months of a rolling expiry show with that expiry only.
+    months = page.locator("#id_expiry_months")
+    expect(months).to_be_hidden()
+    page.locator("#id_expiry").select_option("rolling_months")
+    expect(months).to_be_visible()
+    expect(page.locator("#id_expiry_years")).to_be_hidden()
+
 
 @pytest.mark.parametrize("path", ["/manage/programs/", "/manage/programs/new/points/",
                                   "/manage/programs/new/voucher/", "/manage/programs/bonus-actions/new/"])
