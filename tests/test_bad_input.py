@@ -91,7 +91,7 @@ def alices_shop(alice, till_client):
     assert owner.post("/manage/login/", {"username": owner_email("alice"), "password": PASSWORD}).status_code == 302
     till = till_client(alice)
     ids = {"card": card.number, "booking": booking.pk, "terminal": terminal.pk, "program": points.pk,
-           "uid": "MQ", "merchant": alice.pk, "print_order": 1, "invoice": 1}
+           "uid": "MQ", "merchant": alice.pk, "print_order": 1, "invoice": 1, "reward": 1, "bonus_action": 1}
     return ids, {"owner": owner, "till": till,
                  "api": HostClient(alice.primary_host, HTTP_AUTHORIZATION=f"Terminal {api_token}")}
 
