@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 from billing.models import Invoice
 from hq.models import PrintOrder
 from loyalty.actors import Actor
-from loyalty.models import AuditLog, Booking, Card, Terminal
+from loyalty.models import AuditLog, BonusAction, Booking, Card, Terminal
 from loyalty.pos.auth import TERMINAL_COOKIE
 from loyalty.services.api_keys import api_key_create
 from loyalty.services.bookings import booking_earn
@@ -27,7 +27,7 @@ from loyalty.services.terminals import terminal_create
 from tenants.accounts.models import User
 from tests.support.baseline import PASSWORD, owner_email
 from tests.support.clients import HostClient
-from tests.support.factories import CardFactory, ProgramFactory
+from tests.support.factories import CardFactory, ProgramFactory, RewardFactory
 from tests.support.routes import PUBLIC_ROUTES, TENANT_ROUTES, routes_of
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,8 @@ def alices(alice, till_client, host_client):
     """What alice's people and devices hold, and alice's ids."""
     with schema_context("alice"):
         card, points = CardFactory(), ProgramFactory(kind="points")
+        reward = RewardFactory(program=points)
+        bonus_action = BonusAction.objects.create(program=points, kind="sign_up", name="Welcome", points=5)
         owner = User.objects.get(email=owner_email("alice"))
         terminal, api_token = terminal_create(name="Register", actor=Actor(label="test"))
         booking = booking_earn(card_number=card.number, program=points, purchase_amount_cents=4_200,
@@ -71,7 +73,8 @@ def alices(alice, till_client, host_client):
         "ids": {"card": card.number, "booking": booking.pk, "terminal": terminal.pk, "program": points.pk,
                 "uid": urlsafe_base64_encode(force_bytes(owner.pk)), "merchant": alice.pk,
                 "print_order": order.pk, "invoice": invoice.pk, "api_key": api_key.pk,
-                "logo": logo, "user": colleague.pk, "role": role.pk},
+                "logo": logo, "user": colleague.pk, "role": role.pk, "reward": reward.pk,
+                "bonus_action": bonus_action.pk},
         "cookies": {name: value for client in (back_office, till) for name, value in client.cookies.items()},
         "till_cookie": till.cookies[TERMINAL_COOKIE].value,
         "authorizations": [f"Terminal {api_token}", f"Token {user_token}", f"Key {api_key_token}"],
