@@ -106,8 +106,3 @@ class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(**shop_overview(self.request.user), **kwargs)
 
-
-class AreaPlaceholderView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
-    """Stands for an area's pages until they are built; replaced by each area's own views."""
-
-    template_name = "loyalty/manage/dashboard.html"
