@@ -487,7 +487,8 @@
         resultBox.replaceChildren(element("p", { className: "till-headline", textContent: texts.registered }));
         resultBox.className = "till-result ok";
         resultBox.hidden = false;
-        cardInput.focus();
+        // The purchase the card was handed out with is booked next.
+        (byId("amount-row").hidden ? cardInput : amountInput).focus();
       }
     } finally {
       busy = false;

@@ -14,6 +14,8 @@ from playwright.sync_api import expect
 
 from hq.onboarding import merchant_onboard
 from loyalty.models import Booking, Card, LedgerEntry, Program
+from tenants.accounts.models import User
+from tests.support.baseline import OPERATOR_EMAIL
 from tests.support.clients import authenticator_code
 
 PASSWORD = "Brötchen am Morgen 2026"
@@ -57,7 +59,7 @@ def onboarded(committed, live_site, settings, mailoutbox):
     its owner's invitation is in the outbox."""
     settings.PUBLIC_PORT = live_site.port
     merchant = merchant_onboard(
-        actor="system:test", name="Bäckerei Korn", subdomain="korn", legal_name="Bäckerei Korn GmbH",
+        actor=User.objects.get(email=OPERATOR_EMAIL), name="Bäckerei Korn", subdomain="korn", legal_name="Bäckerei Korn GmbH",
         street="Mühlenweg 1", postcode="12345", city="Kornstadt", country="DE", vat_id="",
         billing_email="buero@korn.example", owner_email="inhaberin@korn.example",
         contract_start=datetime.date.today().replace(day=1), terminals=1, card_quantity=10)
@@ -88,8 +90,8 @@ def test_a_new_owner_gets_to_the_first_booking_alone(onboarded, live_site, chrom
         owner.page.wait_for_url(url("/manage/"))
 
         # A program from a starter template.
-        owner.click(_link_named(owner.page, "Ersten Kartentyp anlegen", "Create your first program").first)
-        owner.click(owner.page.locator('[data-template="points"] button'))
+        owner.click(_link_named(owner.page, "Erstes Programm anlegen", "Create your first program").first)
+        owner.click(owner.page.locator('[data-template="points-coffee"] button'))
         expect(owner.page.locator("main")).to_contain_text("Punkt")
 
         # A cashier, invited by e-mail.
@@ -105,7 +107,7 @@ def test_a_new_owner_gets_to_the_first_booking_alone(onboarded, live_site, chrom
         owner.click(owner.page.locator("nav").get_by_role("link", name=re.compile("Terminals|Kassen")))
         owner.fill(owner.page.locator("#id_terminal_name"), "Theke")
         owner.click(_button(owner.page, "Kopplungscode erstellen", "Create pairing code"))
-        code = owner.page.locator(".pairing-code, code").first.inner_text()
+        code = owner.page.locator("#pairing-code").inner_text()
 
         # The cashier: a password from the invitation, then the till's browser.
         cashier_mail = next(message for message in mailoutbox if message.to == ["kai@korn.example"])
@@ -120,9 +122,13 @@ def test_a_new_owner_gets_to_the_first_booking_alone(onboarded, live_site, chrom
         till.submit(till.page.locator("#id_password-password"), PASSWORD)
         till.page.wait_for_url(url("/pos/"))
 
-        # The first booking: the scan, the amount, Enter.
+        # The first booking: the scan; the new card handed out (a first name and the holder's
+        # consent); the amount and Enter.
         till.page.keyboard.type(card.number)
         till.page.keyboard.press("Enter")
+        till.fill(till.page.locator("#register-first-name"), "Erika")
+        till.click(till.page.locator("#register-consent"))
+        till.click(_button(till.page, "Karte ausgeben", "Hand out this card"))
         expect(till.page.locator("#amount")).to_be_focused()
         till.submit(till.page.locator("#amount"), "12,50")
         expect(till.page.locator("#result")).to_contain_text("12")
