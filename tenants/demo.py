@@ -6,3 +6,4 @@ DEMO_SUBDOMAIN = "demo"
 DEMO_OWNER_EMAIL = "owner@demo.localhost"
 DEMO_OWNER_PASSWORD = "demo"
 DEMO_CASHIER_EMAIL = "kasse@demo.localhost"  # signs in at the till (/pos/) with the owner's password
+DEMO_MANAGER_EMAIL = "leitung@demo.localhost"  # the back office as a manager, the owner's password

@@ -27,6 +27,7 @@ def banner(port: str, base_host: str) -> str:
                      operator@stammkunde.localhost / stammkunde
   Demo merchant      http://demo.{base_host}:{port}/          (cardholder portal)
                      http://demo.{base_host}:{port}/manage/   owner@demo.localhost / demo
+                                                              (or leitung@demo.localhost / demo)
   Demo till          http://demo.{base_host}:{port}/pos/      pair it with a code from
                      /manage/terminals/, then kasse@demo.localhost / demo
 

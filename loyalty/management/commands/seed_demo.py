@@ -1,19 +1,32 @@
 """Demo data for `make dev`: the merchant `demo` (onboarded by `seed_demo_operator` before, or
-provisioned here when that has not run) with programs, cards, cardholders and a few bookings.
+provisioned here when that has not run) with programs, rewards, bonus actions, staff, settings, an
+API key, cards, cardholders and a few bookings.
 Running it again changes nothing that is already there."""
+import datetime
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_from_serial
-from loyalty.models import Card, Program, Reward, ShopSettings
+from loyalty.models import ApiKey, BonusAction, Card, Program, Reward, ShopSettings
 from loyalty.pos.services import cashier_group
+from loyalty.roles import BUILT_IN_ROLES, MANAGER, role_group
 from loyalty.services import bookings
+from loyalty.services.api_keys import api_key_create
 from loyalty.services.cardholders import card_register
 from loyalty.services.cards import cards_create_range
+from loyalty.services.shop import shop_settings_update
 from tenants.accounts.models import User
-from tenants.demo import DEMO_CASHIER_EMAIL, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, DEMO_SUBDOMAIN
+from tenants.demo import (
+    DEMO_CASHIER_EMAIL,
+    DEMO_MANAGER_EMAIL,
+    DEMO_OWNER_EMAIL,
+    DEMO_OWNER_PASSWORD,
+    DEMO_SUBDOMAIN,
+)
 from tenants.models import Merchant
 from tenants.services import merchant_provision
 
@@ -31,6 +44,7 @@ class Command(BaseCommand):
             self.ensure_demo_cards()
             self.ensure_demo_cashier()
             self.ensure_demo_sign_in()
+            self.ensure_demo_shop()
 
     def ensure_demo_merchant(self) -> Merchant:
         merchant = Merchant.objects.filter(schema_name=DEMO_SUBDOMAIN).first()
@@ -46,6 +60,40 @@ class Command(BaseCommand):
         if not User.objects.filter(email=DEMO_CASHIER_EMAIL).exists():
             cashier = User.objects.create_user(DEMO_CASHIER_EMAIL, DEMO_OWNER_PASSWORD, full_name="Kasse")
             cashier.groups.add(cashier_group())
+
+    @transaction.atomic
+    def ensure_demo_shop(self):
+        """What the back office shows beyond the programs: a manager, the company data of the
+        portal's legal pages, the welcome text, bonus actions, voucher values and an API key."""
+        owner = User.objects.get(email=DEMO_OWNER_EMAIL)
+        if not User.objects.filter(email=DEMO_MANAGER_EMAIL).exists():
+            manager = User.objects.create_user(DEMO_MANAGER_EMAIL, DEMO_OWNER_PASSWORD, full_name="Mia Leitung")
+            manager.groups.add(role_group(BUILT_IN_ROLES[MANAGER]))
+        if not ShopSettings.current().legal_name:
+            shop_settings_update(
+                actor=Actor(user=owner), legal_name="Bäckerei Demo GmbH", represented_by="Erika Korn",
+                street="Mühlenweg 1", postal_code="12345", city="Kornstadt",
+                contact_email="hallo@baeckerei-demo.example", contact_phone="+49 30 1234567",
+                vat_id="DE123456789", register_entry="Amtsgericht Kornstadt, HRB 4711",
+                privacy_contact="datenschutz@baeckerei-demo.example",
+                welcome_text="Schön, dass Sie da sind! Mit Ihrer Kundenkarte sammeln Sie bei jedem Einkauf.")
+        points = Program.objects.get(name="Bonuspunkte")
+        today = timezone.localdate()
+        BonusAction.objects.get_or_create(program=points, kind=BonusAction.Kind.BIRTHDAY,
+                                          defaults={"name": "Geburtstagsbonus", "points": 20})
+        BonusAction.objects.get_or_create(program=points, kind=BonusAction.Kind.SIGN_UP,
+                                          defaults={"name": "Willkommensbonus", "points": 10})
+        BonusAction.objects.get_or_create(
+            program=points, kind=BonusAction.Kind.MULTIPLIER,
+            defaults={"name": "Doppelte Punkte zum Stadtfest", "multiplier": 2,
+                      "starts_on": today + datetime.timedelta(days=14),
+                      "ends_on": today + datetime.timedelta(days=20)})
+        if not self.voucher.voucher_presets:
+            self.voucher.voucher_presets = [1_000, 2_500, 5_000]
+            self.voucher.save(update_fields=["voucher_presets"])
+        if not ApiKey.objects.exists():
+            _key, token = api_key_create(name="Kassensystem", scope=ApiKey.Scope.BOOK, actor=Actor(user=owner))
+            self.stdout.write(f"Demo API key (Authorization: Key …): {token}")
 
     def ensure_demo_sign_in(self):
         """The demo owner signs in with the password alone (README): a merchant onboarded now
