@@ -135,6 +135,12 @@ def program_update(*, program: Program, actor: Actor, **values) -> Program:
     before, after = _changes(program, values)
     if not after:
         return program
+    if "voucher_purpose" in after and program_in_use(program):
+        # The vouchers sold keep the kind they were sold as (it decided their VAT); the journal
+        # and the export show the program's kind, so it cannot change under them.
+        raise ValidationError({"voucher_purpose": _(
+            "Vouchers of this program have been sold already, and their VAT follows the kind they "
+            "were sold as. For vouchers of the other kind, create a new voucher program.")})
     for name in after:
         setattr(program, name, values[name])
     program_check(**{field.name: getattr(program, field.name) for field in Program._meta.concrete_fields})

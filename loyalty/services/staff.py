@@ -3,11 +3,13 @@
 The rules of who may change whom live here once (`staff_change_refusal`); the staff page asks
 them before it offers an action, and every write asks them again. There is always at least one
 active owner, and nobody deactivates themselves (an owner cannot lock themselves out)."""
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from loyalty.actors import Actor
@@ -224,7 +226,8 @@ def staff_two_factor_reset(*, person: User, actor: Actor) -> User:
 def role_create(*, name: str, capabilities, actor: Actor) -> Role:
     """A custom role with the ticked capabilities (and the back office, when they need it)."""
     _refuse_unless_owner(actor)
-    taken = {name.lower() for role in BUILT_IN_ROLES.values() for name in (str(role.name), role.group_name or "")}
+    taken = {taken_name.lower() for role in BUILT_IN_ROLES.values()
+             for taken_name in (role.key, role.group_name or "", *_in_every_language(role.name))}
     if Group.objects.filter(name__iexact=name.strip()).exists() or name.strip().lower() in taken:
         raise StaffChangeRefused(_("A role with this name exists already."), field="name")
     keys = capabilities_with_back_office(capabilities)
@@ -286,3 +289,12 @@ def two_factor_requirement_set(*, required: bool, actor: Actor) -> ShopSettings:
 def two_factor_enrolled(*, user: User, actor: Actor) -> None:
     """The record of someone setting their authenticator up from their own page."""
     audit_record(actor=actor, action="staff.two_factor_enrol", target=user)
+
+
+def _in_every_language(text) -> list[str]:
+    """A translatable text as each language of the site reads it."""
+    names = []
+    for code, _name in django_settings.LANGUAGES:
+        with translation.override(code):
+            names.append(str(text))
+    return names

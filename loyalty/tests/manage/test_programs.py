@@ -344,3 +344,17 @@ def test_the_service_refuses_what_the_form_refuses(in_alice, actor):
 
     assert list(Program.objects.values_list("name", "max_top_up_cents")) == [("Guthaben", None)]
     assert not AuditLog.objects.filter(action="program.update").exists()
+
+
+def test_the_kind_of_voucher_cannot_change_once_vouchers_are_sold(in_alice, actor):
+    voucher = program_create(kind="voucher", name="Gutschein", voucher_value_cents=2_500, actor=actor)
+    unsold = program_create(kind="voucher", name="Neu", voucher_value_cents=1_000, actor=actor)
+    booking_voucher_issue(card_number=CardFactory().number, program=voucher, idempotency_key="sold", actor=TILL)
+
+    with pytest.raises(ValidationError) as refused:
+        program_update(program=voucher, voucher_purpose=Program.VoucherPurpose.SINGLE, actor=actor)
+    program_update(program=unsold, voucher_purpose=Program.VoucherPurpose.SINGLE, actor=actor)
+
+    assert list(refused.value.message_dict) == ["voucher_purpose"]
+    assert dict(Program.objects.values_list("name", "voucher_purpose")) == {"Gutschein": "multi", "Neu": "single"}
+    assert AuditLog.objects.filter(action="program.update").count() == 1
