@@ -11,7 +11,8 @@ from loyalty.actors import Actor
 from loyalty.models import LedgerEntry
 from loyalty.pos.services import cashier_group, pairing_code_create
 from tenants.accounts.models import User
-from tests.support.baseline import PASSWORD, owner_email
+from tests.support.baseline import owner_email
+from tests.support.browser import till_pair_and_sign_in
 from tests.support.factories import CardFactory, ProgramFactory, RewardFactory, UserFactory
 
 
@@ -28,15 +29,7 @@ def till(committed, live_site, page, alice):
         _, code = pairing_code_create(terminal_name="Counter 1", actor=Actor(user=owner))
     url = lambda path: live_site.url(alice.primary_host, path)  # noqa: E731
 
-    page.goto(url("/pos/"))
-    page.wait_for_url(url("/pos/pair/"))
-    page.locator("#id_code").fill(code)
-    page.locator("#id_code").press("Enter")
-    page.wait_for_url(url("/pos/login/"))
-    page.locator("#id_password-email").fill(cashier.email)
-    page.locator("#id_password-password").fill(PASSWORD)
-    page.locator("#id_password-password").press("Enter")
-    page.wait_for_url(url("/pos/"))
+    till_pair_and_sign_in(page, url, code=code, email=cashier.email)
     return SimpleNamespace(card=card, points=points)
 
 
