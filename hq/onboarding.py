@@ -1,5 +1,6 @@
-"""Onboarding in one step: the merchant's schema and domain, company data, contract, terminal
-licence, the first card print order, and an invitation e-mail to the owner."""
+"""Onboarding in one step: the merchant's schema and domain, company data (also the start of the
+portal's Impressum), contract, terminal licence, the first card print order, and an invitation
+e-mail to the owner."""
 import datetime
 
 from django.core.mail import send_mail
@@ -10,6 +11,8 @@ from django_tenants.utils import schema_context
 from hq.audit import fields_of, operator_audit
 from hq.models import CompanyProfile
 from hq.services import contract_create, terminal_license_change
+from loyalty.actors import Actor
+from loyalty.services.shop import shop_settings_update
 from tenants.accounts.invitations import invitation_link
 from tenants.accounts.models import User
 from tenants.models import Merchant
@@ -43,6 +46,11 @@ def merchant_onboard(*, actor, name: str, subdomain: str, legal_name: str, stree
                    after={"name": name, "subdomain": subdomain, "owner_email": owner_email,
                           **fields_of(profile, "legal_name", "street", "postcode", "city", "country",
                                       "vat_id", "billing_email")})
+    with schema_context(merchant.schema_name):
+        # The portal's Impressum starts from the company data; the owner completes it.
+        shop_settings_update(actor=Actor(label="operator onboarding"), legal_name=legal_name,
+                             street=street, postal_code=postcode, city=city,
+                             vat_id=vat_id.replace(" ", "").upper(), contact_email=billing_email)
     contract_create(merchant=merchant, starts_on=contract_start, actor=actor)
     terminal_license_change(merchant=merchant, count=terminals, effective_on=contract_start, actor=actor,
                             reason="onboarding")

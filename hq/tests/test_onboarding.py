@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context, schema_exists
 
 from hq.models import CompanyProfile, Contract
-from loyalty.models import Card
+from loyalty.models import Card, ShopSettings
 from tenants.accounts.models import AuthenticatorDevice
 from tenants.models import Merchant
 from tests.support.clients import authenticator_code, operator_sign_in
@@ -39,6 +39,10 @@ def test_onboarding_sets_up_everything_and_the_owner_signs_in_from_the_invitatio
     assert merchant.terminal_licenses.get().count == 3
     with schema_context("koerner"):
         assert Card.objects.filter(status="unissued").count() == 40
+        # The portal's Impressum starts from the company data; two-factor sign-in is required.
+        settings = ShopSettings.current()
+        assert (settings.legal_name, settings.vat_id, settings.two_factor_required) == (
+            FORM["legal_name"], "DE123456789", True)
     invitation = mailoutbox[-1]
     assert invitation.to == ["inhaberin@koerner.example"]
     link = re.search(r"http://koerner\.stammkunde\.localhost\S*/manage/invitation/\S+/", invitation.body).group(0)
