@@ -41,6 +41,17 @@ NOT_PERMITTED = OpenApiResponse(
     ErrorSerializer, description="The credentials may not do this (`permission_denied`): e.g. an API "
                                  "key of scope `read` booking, or a booking that needs a person.")
 
+REFUSED = OpenApiResponse(
+    ErrorSerializer, description="The booking rules refuse it and nothing is booked, e.g. "
+                                 "`insufficient_balance`, `amount_too_large` (above the merchant's "
+                                 "hard maximum), `wrong_program`, a card that is blocked.")
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such card, program, reward or booking.")
+CONFIRMATION_REQUIRED = OpenApiResponse(
+    ErrorSerializer, description="`confirmation_required`: the amount is above the merchant's "
+                                 "plausibility limit. Nothing is booked; once the amount is checked, "
+                                 "send the same request with `confirmed: true` and the same "
+                                 "Idempotency-Key.")
+
 
 def request_actor(request) -> Actor:
     if isinstance(request.auth, ApiKey):
@@ -74,7 +85,11 @@ class BookingSchema(AutoSchema):
         return self.view.operation.input
 
     def get_response_serializers(self):
-        return {201: io.BookingSerializer, 401: NOT_AUTHENTICATED, 403: NOT_PERMITTED}
+        responses = {201: io.BookingSerializer, 401: NOT_AUTHENTICATED, 403: NOT_PERMITTED,
+                     404: NOT_FOUND, 422: REFUSED}
+        if "confirmed" in self.view.operation.input().fields:
+            responses[409] = CONFIRMATION_REQUIRED
+        return responses
 
     def get_override_parameters(self):
         return [IDEMPOTENCY_KEY]

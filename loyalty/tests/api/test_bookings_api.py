@@ -230,6 +230,13 @@ def test_openapi_schema_documents_the_bookings(alice, host_client):
     assert "terminalToken" in schema["components"]["securitySchemes"]
     docs = host_client(alice).get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
+    # The refusals: every booking's, and the plausibility limit's where an amount is typed.
+    answers = {slug: set(schema["paths"][f"/api/bookings/{slug}/"]["post"]["responses"])
+               for slug in ("earn", "top-up", "reverse")}
+    assert answers["earn"] == answers["top-up"] == {"201", "401", "403", "404", "409", "422"}
+    assert answers["reverse"] == {"201", "401", "403", "404", "422"}
+    earn_409 = schema["paths"]["/api/bookings/earn/"]["post"]["responses"]["409"]["description"]
+    assert "confirmation_required" in earn_409 and "confirmed: true" in earn_409
 
 
 def test_an_earn_costs_at_most_eight_sql_statements(alice, shop, terminal_client, django_assert_max_num_queries):
