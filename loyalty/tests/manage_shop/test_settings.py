@@ -107,6 +107,8 @@ def test_company_data_and_branding_are_saved_and_the_imprint_warning_goes(owner_
 
     assert "Ihr Impressum ist unvollständig." in before
     assert saved.status_code == 302
+    # The back office wears the merchant's own colour from then on.
+    assert "--brand: #7a4a21;" in before and "--brand: #1b4d3e;" in after
     assert "Ihr Impressum ist unvollständig." not in after
     settings = settings_of()
     assert (settings.legal_name, settings.vat_id, settings.primary_colour) == ("Alice Backwaren GmbH", "DE123456789", "#1b4d3e")
