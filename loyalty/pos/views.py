@@ -123,6 +123,8 @@ def till_page(request, till):
     config = {
         "csrf": get_token(request),
         "language": get_language(),
+        # Whose bookings this page may send again after a reload: the signed-in person's only.
+        "staff": till.user.pk,
         "urls": {"card": "/pos/api/cards/", "book": "/pos/api/bookings/", "login": "/pos/login/"},
         "texts": {
             "retrying": _("Connection problem – trying again …"),
@@ -145,6 +147,8 @@ def till_page(request, till):
             "registered": _("The card is handed out."),
             "no_bookings": _("No bookings yet."),
             "pending": _("Booking waiting for the connection …"),
+            "pending_other": _("A booking another person began is waiting until they sign in "
+                               "here again:"),
             "confirm_yes": _("Yes, book it"),
             "confirm_no": _("No, correct it"),
             "return": str(TILL_LABELS[Booking.Kind.RETURN]),

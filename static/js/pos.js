@@ -283,7 +283,7 @@
   // A booking to send: what, under which key, and how the till names it while it waits.
   function booking(action, body, label) {
     const number = body.card_number || (card && card.number) || "";
-    return { action, body, key: idempotencyKey(), card: number,
+    return { action, body, key: idempotencyKey(), card: number, staff: config.staff,
       label: [...label, number].filter(Boolean).join(" · ") };
   }
 
@@ -422,10 +422,19 @@
 
   // After a reload: the bookings that were on their way, sent again with their keys until the
   // server answers, one after the other.
+  // Only the signed-in person's own: a booking someone else began waits until they sign in here
+  // again (or is discarded), so that it is never booked under another name.
   async function resendPending() {
     for (;;) {
-      const waiting = pendingAll();
-      if (!waiting.length) return;
+      const all = pendingAll();
+      const waiting = all.filter((booking) => booking.staff === config.staff);
+      const others = all.filter((booking) => booking.staff !== config.staff);
+      if (!waiting.length) {
+        if (others.length) {
+          setStatus(`${texts.pending_other} ${others[0].label}`, " ", discardButton(others[0]));
+        }
+        return;
+      }
       const booking = waiting[0];
       setStatus(`${texts.pending} ${booking.label}`, " ", discardButton(booking));
       let answer = null;

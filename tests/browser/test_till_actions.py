@@ -14,7 +14,7 @@ from loyalty.actors import Actor
 from loyalty.models import Booking
 from loyalty.pos.services import cashier_group, pairing_code_create
 from tenants.accounts.models import User
-from tests.support.baseline import owner_email
+from tests.support.baseline import PASSWORD, owner_email
 from tests.support.browser import till_pair_and_sign_in
 from tests.support.factories import CardFactory, ProgramFactory, RewardFactory, UserFactory
 
@@ -83,6 +83,38 @@ def test_a_booking_waiting_for_the_network_survives_a_reload_and_is_booked_once(
     expect(page.locator("#till-status")).to_be_hidden()
     [booking] = bookings()
     assert (booking.kind, booking.purchase_amount_cents, booking.idempotency_key) == ("earn", 1_250, blocked[0])
+    assert pending(page) is None
+
+
+def test_a_waiting_booking_is_never_sent_under_another_persons_name(till, page, alice):
+    with schema_context(alice.schema_name):
+        colleague = UserFactory(email="aushilfe@alice.example", full_name="Ali Aushilfe")
+        colleague.groups.add(cashier_group())
+    page.route("**/pos/api/bookings/earn/", lambda route: route.abort("internetdisconnected"))
+    scan(page, till.card.number)
+    page.keyboard.type("12,50")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"window.localStorage.getItem({PENDING!r}) !== null")
+
+    # The colleague takes over the till before the network is back.
+    page.goto(till.url("/pos/login/"))
+    page.locator("#id_password-email").fill(colleague.email)
+    page.locator("#id_password-password").fill(PASSWORD)
+    page.locator("#id_password-password").press("Enter")
+    page.wait_for_url(till.url("/pos/"))
+    page.unroute("**/pos/api/bookings/earn/")
+    expect(page.locator("#till-status")).to_contain_text("bis sie sich hier wieder anmeldet")
+    page.wait_for_timeout(1_000)
+    assert bookings() == [] and pending(page) is not None
+
+    # Back under the cashier who began it, it is booked once, under their name.
+    page.goto(till.url("/pos/login/"))
+    page.locator("#id_password-email").fill(till.cashier.email)
+    page.locator("#id_password-password").fill(PASSWORD)
+    page.locator("#id_password-password").press("Enter")
+    expect(page.locator("#result .till-headline")).to_have_text("+12 Punkte")
+    [booking] = bookings()
+    assert booking.staff_user_id == till.cashier.pk
     assert pending(page) is None
 
 
