@@ -9,10 +9,12 @@ import weasyprint
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
+from django_tenants.utils import schema_context
 
 from hq.models import PrintOrder
 from hq.printing.barcode import code128_svg
 from hq.printing.selectors import print_order_cards
+from loyalty.services.shop import shop_branding
 
 SHEET_WIDTH, SHEET_HEIGHT = 210.0, 297.0  # A4, in mm like every length here
 CARD_WIDTH, CARD_HEIGHT = 85.6, 54.0  # ISO/IEC 7810 ID-1, the size of a bank card
@@ -97,10 +99,15 @@ def print_order_pdf(*, order: PrintOrder, file: int = 1) -> bytes:
             "first_number": chunk[0].number, "last_number": chunk[-1].number,
         })
     merchant = order.merchant
+    with schema_context(merchant.schema_name):
+        # The merchant's own colour and logo from its settings, as the till and the portal show them.
+        branding = shop_branding()
+    logo = (f"data:image/png;base64,{base64.b64encode(branding.logo_png).decode()}"
+            if branding.logo_png else None)
     context = {
         "order": order, "merchant": merchant, "sheets": sheets, "design": design_data_uri(order),
-        "sheets_in_order": math.ceil(order.quantity / CARDS_PER_SHEET),
-        "brand_colour": merchant.brand_color, "brand_text_colour": text_colour_on(merchant.brand_color),
+        "sheets_in_order": math.ceil(order.quantity / CARDS_PER_SHEET), "logo": logo,
+        "brand_colour": branding.primary_colour, "brand_text_colour": text_colour_on(branding.primary_colour),
         "paper": {"width": SHEET_WIDTH, "height": SHEET_HEIGHT},
         "bleed_box": {"width": CARD_WIDTH + 2 * BLEED, "height": CARD_HEIGHT + 2 * BLEED, "bleed": BLEED,
                       "band_height": BAND_HEIGHT + BLEED},

@@ -24,8 +24,10 @@ from hq.printing.pdf import (
     text_colour_on,
 )
 from hq.printing.services import print_order_create, print_order_submit
+from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_from_serial
 from loyalty.models import Card
+from loyalty.services.shop import shop_logo_replace, shop_settings_update
 from tenants.accounts.models import User
 from tests.support.baseline import OPERATOR_EMAIL
 
@@ -117,8 +119,8 @@ def test_a_large_order_comes_in_print_files_that_together_hold_every_card_once(a
 
 @pytest.mark.django_db
 def test_the_sheets_are_a4_with_cards_in_the_brand_colour_where_the_layout_puts_them(alice):
-    alice.brand_color = "#1f6f3f"
-    alice.save(update_fields=["brand_color"])
+    with schema_context("alice"):
+        shop_settings_update(primary_colour="#1f6f3f", actor=Actor(label="test"))
     order = submitted(alice, CARDS_PER_SHEET + 1, layout="standard")
     pdf = print_order_pdf(order=order)
     dpi = 50
@@ -131,6 +133,22 @@ def test_the_sheets_are_a4_with_cards_in_the_brand_colour_where_the_layout_puts_
     band = [pixel_at(page, left + CARD_WIDTH - 2, top + 2, dpi=dpi) for page in (first, second) for left, top in slots]
     green = [close_to(colour, (0x1F, 0x6F, 0x3F)) for colour in band]
     assert green == [True] * CARDS_PER_SHEET + [True] + [False] * (CARDS_PER_SHEET - 1)
+
+
+@pytest.mark.django_db
+def test_the_merchants_logo_from_its_settings_is_on_each_standard_card(alice):
+    logo = io.BytesIO()
+    Image.new("RGB", (64, 64), "#d01010").save(logo, format="PNG")
+    with schema_context("alice"):
+        shop_logo_replace(upload=SimpleUploadedFile("logo.png", logo.getvalue(), content_type="image/png"),
+                          actor=Actor(label="test"))
+    order = submitted(alice, 2, layout="standard")
+    dpi = 100
+    page = pdf_page_png(print_order_pdf(order=order), page=1, dpi=dpi)
+    left, top = card_slots()[0]
+
+    # In the band, left of the name: the logo's red, where the band alone would be brown.
+    assert close_to(pixel_at(page, left + 8, top + 7, dpi=dpi), (0xD0, 0x10, 0x10))
 
 
 @pytest.mark.django_db
