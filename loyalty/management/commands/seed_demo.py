@@ -19,6 +19,7 @@ from loyalty.services.api_keys import api_key_create
 from loyalty.services.cardholders import card_register
 from loyalty.services.cards import cards_create_range
 from loyalty.services.shop import shop_settings_update
+from loyalty.services.staff import two_factor_requirement_set
 from tenants.accounts.models import User
 from tenants.demo import (
     DEMO_CASHIER_EMAIL,
@@ -97,11 +98,11 @@ class Command(BaseCommand):
 
     def ensure_demo_sign_in(self):
         """The demo owner signs in with the password alone (README): a merchant onboarded now
-        requires two-factor sign-in, which the owner can switch on again on the staff page."""
-        settings = ShopSettings.current()
-        if settings.pk is None:
-            settings.two_factor_required = False
-            settings.save()
+        requires two-factor sign-in, which the owner can switch on again on the staff page. Until
+        the demo owner has signed in once; a requirement switched on after that stays."""
+        owner = User.objects.get(email=DEMO_OWNER_EMAIL)
+        if ShopSettings.current().two_factor_required and owner.last_login is None:
+            two_factor_requirement_set(required=False, actor=Actor(user=owner))
 
     @transaction.atomic
     def ensure_demo_cards(self):
