@@ -2,8 +2,6 @@
 reload and is booked once; an amount above the plausibility limit is booked after "yes"; a sale
 is returned from the card's last bookings; a gift voucher is sold with a confirmation; a cashier
 reverses their own booking. Screenshots of the till at 1280 and 360 pixels, German and English."""
-import os
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,11 +13,10 @@ from loyalty.models import Booking
 from loyalty.pos.services import cashier_group, pairing_code_create
 from tenants.accounts.models import User
 from tests.support.baseline import PASSWORD, owner_email
-from tests.support.browser import till_pair_and_sign_in
+from tests.support.browser import screenshot, till_pair_and_sign_in
 from tests.support.factories import CardFactory, ProgramFactory, RewardFactory, UserFactory
 
 PENDING = "stammkunde.till.pending"
-SCREENS = Path(os.environ.get("TILL_SCREENSHOTS", "/tmp/till-screens"))
 
 
 @pytest.fixture
@@ -73,8 +70,7 @@ def test_a_booking_waiting_for_the_network_survives_a_reload_and_is_booked_once(
 
     page.reload()
     expect(page.locator("#till-status")).to_contain_text(till.card.number)  # waiting, with its card
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENS / "till-pending-de-1280.png")
+    screenshot(page, "till-pending-de-1280")
     assert len(blocked) >= 2 and len(set(blocked)) == 1  # tried again after the reload, same key
     assert bookings() == []
     page.unroute("**/pos/api/bookings/earn/")
@@ -218,11 +214,10 @@ def test_screenshots_of_the_till_fit_the_screen(till, page, language, width):
     page.locator("#voucher-sale button[data-preset='2500']").click()
     expect(page.locator("#voucher-confirm")).to_be_visible()
 
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENS / f"till-{language}-{width}.png", full_page=True)
+    screenshot(page, f"till-{language}-{width}", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.locator("#amount").fill("999")
     page.locator("#amount").press("Enter")
     expect(page.locator("#confirm-yes")).to_be_visible()
-    page.screenshot(path=SCREENS / f"till-confirm-{language}-{width}.png")
+    screenshot(page, f"till-confirm-{language}-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -1,7 +1,5 @@
 """In Chromium: the owner reads the journal, filters it by card, and it fits a 360-pixel phone.
 Screenshots at 1280 and 360 pixels, German and English."""
-import os
-from pathlib import Path
 
 import pytest
 from django_tenants.utils import schema_context
@@ -10,9 +8,9 @@ from playwright.sync_api import expect
 from loyalty.actors import Actor
 from loyalty.services.bookings import booking_earn, booking_reverse, booking_voucher_issue
 from tests.support.baseline import PASSWORD, owner_email
+from tests.support.browser import screenshot
 from tests.support.factories import CardFactory, ProgramFactory
 
-SCREENS = Path(os.environ.get("TILL_SCREENSHOTS", "/tmp/till-screens"))
 ACTOR = Actor(label="system:test")
 
 
@@ -58,6 +56,5 @@ def test_the_journal_fits_the_screen(journal, page, language, width):
     page.goto(journal["url"]("/manage/journal/"))
     expect(page.locator("table.journal tbody tr")).to_have_count(3)
 
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENS / f"journal-{language}-{width}.png", full_page=True)
+    screenshot(page, f"journal-{language}-{width}", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -1,4 +1,7 @@
 """Steps in Chromium that several browser tests take."""
+import os
+from pathlib import Path
+
 from tests.support.baseline import PASSWORD
 
 
@@ -14,3 +17,11 @@ def till_pair_and_sign_in(page, url, *, code: str, email: str, password: str = P
     page.locator("#id_password-password").fill(password)
     page.locator("#id_password-password").press("Enter")
     page.wait_for_url(url("/pos/"))
+
+
+def screenshot(page, name: str, **options) -> None:
+    """A screenshot for a person to look at, kept in $SCREENSHOT_DIR when it is set (else not
+    taken): tests assert what they check themselves, and leave no files behind."""
+    if directory := os.environ.get("SCREENSHOT_DIR"):
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(directory, f"{name}.png")), **options)

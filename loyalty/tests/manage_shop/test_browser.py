@@ -1,10 +1,8 @@
 """In Chromium: the owner's terminals, settings and API-key pages and the portal's legal pages, in
 German and English, at 1280 and 360 pixels, with nothing wider than the screen. Screenshots go to
-$SCREENSHOTS (default /tmp/shop-screenshots) to be looked at."""
+$SCREENSHOT_DIR (when set) to be looked at."""
 import datetime
 import io
-import os
-import pathlib
 
 import pytest
 from django.utils import timezone
@@ -18,8 +16,8 @@ from loyalty.services.terminals import terminal_create
 from tenants.models import Merchant
 from tenants.routing import merchants_changed
 from tests.support.baseline import PASSWORD, owner_email
+from tests.support.browser import screenshot
 
-SCREENSHOTS = pathlib.Path(os.environ.get("SCREENSHOTS", "/tmp/shop-screenshots"))
 WIDTHS = (1280, 360)
 
 
@@ -46,13 +44,12 @@ def shop(committed, live_site, page, alice):
 
 def shoot(page, name):
     """A screenshot of the whole page at each width; nothing may be wider than the screen."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     language = page.evaluate("document.documentElement.lang")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= width, f"{name} at {width} px is {overflow} px wide"
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{language}-{width}.png"), full_page=True)
+        screenshot(page, f"{name}-{language}-{width}", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 

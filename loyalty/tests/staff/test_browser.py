@@ -2,7 +2,6 @@
 owner's first sign-in under the two-factor requirement sets an authenticator up from the QR
 page; the staff pages fit a 360-pixel phone, in German and English."""
 import base64
-import os
 
 import pytest
 from django_tenants.utils import schema_context
@@ -13,6 +12,7 @@ from loyalty.services.staff import two_factor_requirement_set
 from loyalty.tests.staff.conftest import person
 from tenants.accounts.models import User
 from tests.support.baseline import PASSWORD, owner_email
+from tests.support.browser import screenshot
 from tests.support.clients import authenticator_code
 
 
@@ -24,9 +24,7 @@ def _sign_in(page, url, email):
 
 
 def _shoot(page, name):
-    """A screenshot for looking at, kept where SCREENSHOT_DIR says (else not kept)."""
-    if directory := os.environ.get("SCREENSHOT_DIR"):
-        page.screenshot(path=os.path.join(directory, f"{name}.png"), full_page=True)
+    screenshot(page, name, full_page=True)
 
 
 def test_the_owner_invites_a_cashier_and_sees_them_in_the_list(committed, live_site, page, alice, mailoutbox):
