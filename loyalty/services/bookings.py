@@ -365,16 +365,17 @@ def booking_reversal_refusal(booking: Booking, *, effects: dict[int, int],
 
 def _reversal_actor_refusal(booking: Booking, *, actor: Actor, now: datetime.datetime):
     """Managers and owners reverse any booking; whoever else may book only their own, within
-    the owner's window (a slip noticed at once); a terminal alone never. The system's own
+    the owner's window (a slip noticed at once); a terminal or an API key alone never. The system's own
     corrections (no person, no terminal) are not the till's business."""
     user = actor.user
     if user is None:
-        return ReversalNeedsPerson() if actor.terminal is not None else None
+        # A device or an integrator's key signs for no one.
+        return ReversalNeedsPerson() if actor.terminal is not None or actor.api_key is not None else None
     if user.has_perm("loyalty.reverse_booking"):
         return None
-    window = datetime.timedelta(minutes=catalog().settings.reversal_window_minutes)
-    if booking.staff_user_id != user.pk or booking.created_at < now - window:
-        return ReversalNotYours(minutes=catalog().settings.reversal_window_minutes)
+    minutes = catalog().settings.reversal_window_minutes
+    if booking.staff_user_id != user.pk or booking.created_at < now - datetime.timedelta(minutes=minutes):
+        return ReversalNotYours(minutes=minutes)
     return None
 
 
