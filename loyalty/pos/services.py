@@ -23,11 +23,9 @@ from loyalty.services.audit import audit_record
 from loyalty.services.cardholders import card_register
 from loyalty.services.ledger import service_refusal
 from loyalty.services.lookup import card_find
-from loyalty.services.terminals import terminal_create, terminal_seat_claim
+from loyalty.services.terminals import terminal_create, terminal_limit_locked, terminal_seat_claim
 from loyalty.throttling import lockout_audit, too_many
 from tenants.accounts.services import PASSWORDS_PAUSED, password_check
-from tenants.models import Merchant
-from tenants.selectors import merchant_current
 from tenants.throttling import PAIRING_CODES, PASSWORDS, PINS, Throttled, address_subject
 
 # Letters and digits that cannot be mistaken for one another: no 0/O, no 1/I/L.
@@ -90,10 +88,8 @@ def terminal_pair(*, code: str, client_address: str, actor: Actor) -> tuple[Term
 
 @transaction.atomic
 def _terminal_pair(*, code: str, client_address: str, actor: Actor) -> tuple[Terminal, str]:
-    # Every pairing of this merchant queues on its row, so that two tills pairing at once cannot
-    # both take the last seat; under the lock the licence is as the operator last wrote it.
-    limit = (Merchant.objects.select_for_update(no_key=True).filter(pk=merchant_current().pk)
-             .values_list("terminal_limit", flat=True).get())
+    # Two tills pairing at once cannot both take the last seat (the code itself held it until now).
+    limit = terminal_limit_locked()
     now = timezone.now()
     pairing_code = (PairingCode.objects.select_for_update()
                     .filter(code_hash=pairing_code_hash(code), used_at__isnull=True,

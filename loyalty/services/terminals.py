@@ -39,12 +39,17 @@ def terminal_seats(*, limit: int) -> Seats:
                                                        expires_at__gt=timezone.now()).count())
 
 
+def terminal_limit_locked() -> int:
+    """Inside the caller's transaction: the licensed number of terminals, with the merchant's row
+    locked. Every claim of a seat (a pairing code made, a till paired) queues on it, so two cannot
+    both take the last seat; under the lock the licence is as the operator last wrote it."""
+    return (Merchant.objects.select_for_update(no_key=True).filter(pk=merchant_current().pk)
+            .values_list("terminal_limit", flat=True).get())
+
+
 def terminal_seat_claim() -> Seats:
-    """Inside the caller's transaction: refuse a new pairing code unless a seat is free. Every
-    claim of this merchant queues on its tenant row, so two codes cannot both take the last seat;
-    under the lock the licence is as the operator last wrote it."""
-    limit = (Merchant.objects.select_for_update(no_key=True).filter(pk=merchant_current().pk)
-             .values_list("terminal_limit", flat=True).get())
+    """Inside the caller's transaction: refuse a new pairing code unless a seat is free."""
+    limit = terminal_limit_locked()
     seats = terminal_seats(limit=limit)
     if seats.free < 1:
         raise TerminalLimitReached(limit=limit)
