@@ -209,6 +209,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / ".var" / "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / ".var" / "media")
+# Merchants' data exports: never served as media, only through the back office's download page.
+EXPORT_ROOT = env.path("DJANGO_EXPORT_ROOT", default=BASE_DIR / ".var" / "exports")
+# Cardholder imports: the largest file accepted (a 50,000-row CSV is about 5 MB).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Content-Security-Policy (django-csp) --------------------------------------------------------
 

@@ -14,3 +14,4 @@ CELERY_BROKER_URL = REDIS_URL  # noqa: F405
 CELERY_RESULT_BACKEND = REDIS_URL  # noqa: F405
 # Uploads and generated files of a test run stay out of the developer's .var/media.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="stammkunde-test-media-"))
+EXPORT_ROOT = MEDIA_ROOT / "exports"

@@ -1,14 +1,17 @@
 """A merchant's programs, cards, terminals, ledger and audit trail (all in its own schema)."""
 from loyalty.models.api_keys import ApiKey
 from loyalty.models.audit import AuditLog
+from loyalty.models.cardholders import Consent, CustomField
 from loyalty.models.cards import Card, Cardholder, Terminal
 from loyalty.models.ledger import Account, Booking, LedgerEntry, Lot
 from loyalty.models.pos import PairingCode
 from loyalty.models.programs import BonusAction, Program, Reward
 from loyalty.models.reminders import ExpiryReminder
 from loyalty.models.shop import ShopSettings
+from loyalty.models.transfers import CardholderImport, DataExport, JobStatus
 
 __all__ = [
-    "Account", "ApiKey", "AuditLog", "BonusAction", "Booking", "Card", "Cardholder", "ExpiryReminder", "LedgerEntry", "Lot", "Program",
-    "PairingCode", "Reward", "ShopSettings", "Terminal",
+    "Account", "ApiKey", "AuditLog", "BonusAction", "Booking", "Card", "Cardholder", "CardholderImport",
+    "Consent", "CustomField", "DataExport", "ExpiryReminder", "JobStatus", "LedgerEntry", "Lot", "PairingCode",
+    "Program", "Reward", "ShopSettings", "Terminal",
 ]

@@ -1,5 +1,7 @@
 """Cards, the people who hold them, and the terminals they are booked on."""
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -38,6 +40,11 @@ class Cardholder(models.Model):
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     # Keyed hash of the birthday's month and day: finds today's birthdays without decrypting.
     birthday_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Keyed hashes of pieces of the names (loyalty.search): finds "Müll" in "Müller" without
+    # decrypting every row.
+    name_index = ArrayField(models.CharField(max_length=10), default=list, blank=True, editable=False)
+    # Keyed hashes of the own fields' values (field key and value): filters by them.
+    field_index = ArrayField(models.CharField(max_length=16), default=list, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
@@ -45,6 +52,8 @@ class Cardholder(models.Model):
         verbose_name = _("cardholder")
         verbose_name_plural = _("cardholders")
         ordering = ["id"]
+        indexes = [GinIndex(fields=["name_index"], name="cardholder_name_index"),
+                   GinIndex(fields=["field_index"], name="cardholder_field_index")]
 
     def __str__(self):
         # Never the name: a string of this object may end up in logs.

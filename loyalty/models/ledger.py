@@ -102,6 +102,8 @@ class Booking(models.Model):
         ADJUSTMENT = "adjustment", _("adjustment")
         BONUS = "bonus", _("bonus")
         CARD_REPLACEMENT = "card_replacement", _("card replaced")
+        # A balance brought over from an earlier system by an import; its reason names the file.
+        OPENING_BALANCE = "opening_balance", _("opening balance")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     # Whose key it is: "terminal:<id>" or "user:<id>" for a client's keys, "system" for the

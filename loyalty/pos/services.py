@@ -17,10 +17,10 @@ from loyalty.errors import (
     SignInFailed,
     TerminalLimitReached,
 )
-from loyalty.models import Card, PairingCode, Terminal
+from loyalty.models import Card, Consent, PairingCode, Terminal
 from loyalty.pos.selectors import SIGN_IN_ACTION, till_staff_with_pin
 from loyalty.services.audit import audit_record
-from loyalty.services.cardholders import card_register
+from loyalty.services.cardholders import card_register, consent_record
 from loyalty.services.ledger import service_refusal
 from loyalty.services.lookup import card_find
 from loyalty.services.terminals import terminal_create, terminal_limit_locked, terminal_seat_claim
@@ -190,6 +190,6 @@ def till_card_register(*, card_number: str, first_name: str, email: str, consent
     with transaction.atomic():
         card = card_register(card_number=card.number, actor=actor, first_name=first_name,
                              email=email)
-        audit_record(actor=actor, action="cardholder.consent", target=card.cardholder,
-                     purpose="terms_and_privacy", source="till")
+        consent_record(cardholder=card.cardholder, purpose=Consent.Purpose.TERMS, granted=True,
+                       source=Consent.Source.TILL, actor=actor)
     return card

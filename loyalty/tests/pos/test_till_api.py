@@ -228,7 +228,8 @@ def test_a_blank_card_is_handed_out_at_the_till_with_consent(alice, shop, cashie
         assert card.cardholder.email == "berta@example.org"
         consent = AuditLog.objects.get(action="cardholder.consent")
         assert (consent.actor_user, consent.actor_terminal) == (cashier, client.terminal)
-        assert consent.data == {"purpose": "terms_and_privacy", "source": "till"}
+        assert consent.data == {"purpose": "terms_and_privacy", "granted": True, "source": "till"}
+        assert card.cardholder.consents.get().source == "till"
         assert Card.objects.filter(cardholder__isnull=False).count() == 1
 
 
