@@ -3,17 +3,36 @@ loyalty.views, with its own `urlpatterns`."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from loyalty.views import api_keys, journal, manage, programs, shop, staff, terminals
+from loyalty.views import (
+    api_keys,
+    audit,
+    cardholders,
+    exports,
+    imports,
+    journal,
+    manage,
+    programs,
+    shop,
+    staff,
+    terminals,
+)
 
 urlpatterns = [
     path("", manage.DashboardView.as_view(), name="home"),
     path("login/", manage.ManageLoginView.as_view(), name="login"),
     path("login/code/", manage.ManageTwoFactorView.as_view(), name="two-factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("export/", manage.ExportView.as_view(), name="export"),
     path("invitation/<uidb64>/<token>/", manage.InvitationView.as_view(), name="invitation"),
     *programs.urlpatterns,
+    *cardholders.urlpatterns,
+
+    *imports.urlpatterns,
+
+    *exports.urlpatterns,
+
     *journal.urlpatterns,
+
+    *audit.urlpatterns,
     *staff.urlpatterns,
     *terminals.urlpatterns,
     *shop.urlpatterns,

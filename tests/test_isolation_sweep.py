@@ -18,10 +18,20 @@ from rest_framework.authtoken.models import Token
 from billing.models import Invoice
 from hq.models import PrintOrder
 from loyalty.actors import Actor
-from loyalty.models import AuditLog, BonusAction, Booking, Card, Terminal
+from loyalty.models import (
+    AuditLog,
+    BonusAction,
+    Booking,
+    Card,
+    CardholderImport,
+    CustomField,
+    DataExport,
+    Terminal,
+)
 from loyalty.pos.auth import TERMINAL_COOKIE
 from loyalty.services.api_keys import api_key_create
 from loyalty.services.bookings import booking_earn
+from loyalty.services.cardholders import card_register
 from loyalty.services.shop import shop_branding, shop_logo_replace
 from loyalty.services.terminals import terminal_create
 from tenants.accounts.models import User
@@ -62,6 +72,15 @@ def alices(alice, till_client, host_client):
         logo = shop_branding().logo_version
         colleague = User.objects.create_user("kollegin@alice.example", PASSWORD, full_name="Kim Kollegin")
         role = Group.objects.create(name="Alice’s own role")
+        holder = CardFactory(status=Card.Status.UNISSUED)
+        cardholder = card_register(card_number=holder.number, actor=Actor(user=owner), first_name="Alwine",
+                                   last_name="Geheimkundin", email="alwine@alice.example").cardholder
+        custom_field = CustomField.objects.create(key="lieblingsbrot", label="Alices Lieblingsbrot")
+        cardholder_import = CardholderImport.objects.create(
+            file_name="alices-kunden.csv", file_format="csv", content=b"Vorname;Nachname\r\nAlwine;Geheimkundin\r\n",
+            content_sha256="0" * 64, headers=["Vorname", "Nachname"], created_by=owner)
+        data_export = DataExport.objects.create(created_by=owner)
+        audit_entry = AuditLog.objects.latest("pk")
     back_office = host_client(alice)
     assert back_office.post("/manage/login/", {"username": owner.email, "password": PASSWORD}).status_code == 302
     till = till_client(alice)
@@ -74,13 +93,16 @@ def alices(alice, till_client, host_client):
                 "uid": urlsafe_base64_encode(force_bytes(owner.pk)), "merchant": alice.pk,
                 "print_order": order.pk, "invoice": invoice.pk, "api_key": api_key.pk,
                 "logo": logo, "user": colleague.pk, "role": role.pk, "reward": reward.pk,
-                "bonus_action": bonus_action.pk},
+                "bonus_action": bonus_action.pk, "cardholder": cardholder.pk, "custom_field": custom_field.pk,
+                "cardholder_import": cardholder_import.pk, "data_export": data_export.pk,
+                "audit_entry": audit_entry.pk},
         "cookies": {name: value for client in (back_office, till) for name, value in client.cookies.items()},
         "till_cookie": till.cookies[TERMINAL_COOKIE].value,
         "authorizations": [f"Terminal {api_token}", f"Token {user_token}", f"Key {api_key_token}"],
         # What of alice's must never come back elsewhere (her ids are numbers any page may contain).
         "secrets": [card.number, owner.email, api_token, user_token, api_key_token, "Alice’s Bakery",
-                    colleague.email, role.name],
+                    colleague.email, role.name, "Geheimkundin", "alwine@alice.example", custom_field.label,
+                    cardholder_import.file_name],
     }
 
 

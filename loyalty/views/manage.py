@@ -1,20 +1,16 @@
 """Back-office pages for a merchant's owner and managers: signing in (password, then the
-authenticator's code where it is needed), the invitation's first password, the overview, export."""
+authenticator's code where it is needed), the invitation's first password, the overview."""
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.views import View
 from django.views.generic import TemplateView
 
 from loyalty.actors import Actor
 from loyalty.overview import shop_overview
 from loyalty.services.audit import audit_record
-from loyalty.services.exports import merchant_export
 from loyalty.services.staff import BACK_OFFICE_PERMISSION, two_factor_needed
 from tenants.accounts.forms import ThrottledAuthenticationForm, ThrottledLoginMixin
 from tenants.accounts.views import TwoFactorStepView, two_factor_pending, two_factor_pending_user_id
@@ -65,19 +61,6 @@ class ManageTwoFactorView(TwoFactorStepView):
     def lockout_record(self, *, address: str) -> None:
         audit_record(actor=Actor(label="back-office sign-in"), action="throttled.wrong-codes",
                      account=self.user.email, address=address)
-
-
-class ExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """The merchant's whole data as a download; works after the contract's end, too."""
-
-    permission_required = "loyalty.export_data"
-
-    def get(self, request):
-        content = merchant_export(actor=Actor(user=request.user))
-        filename = f"{request.tenant.schema_name}-{timezone.localdate():%Y-%m-%d}.zip"
-        response = HttpResponse(content, content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
 
 
 class InvitationView(auth_views.PasswordResetConfirmView):

@@ -1,0 +1,3 @@
+"""The audit log: who did what, when and from where."""
+
+urlpatterns = []
