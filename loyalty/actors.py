@@ -12,6 +12,8 @@ class Actor:
     terminal: object | None = None  # loyalty.models.Terminal
     label: str = ""
     api_key: object | None = None  # loyalty.models.ApiKey
+    # Where the request came from (the client's address), for the audit log; not part of who it is.
+    address: str = ""
 
     @classmethod
     def system(cls, label: str) -> "Actor":

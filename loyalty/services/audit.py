@@ -14,4 +14,5 @@ def audit_record(*, actor: Actor, action: str, target: models.Model | None = Non
         object_type=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
         data=data,
+        address=actor.address or None,
     )
