@@ -18,8 +18,12 @@ def _counts(merchant) -> dict:
     from loyalty.models import Booking, Card, Program
 
     with schema_context(merchant.schema_name):
+        from loyalty.models import Cardholder, Consent, CustomField
+
         return {"bookings": Booking.objects.count(), "cards": Card.objects.count(),
-                "programs": Program.objects.count(), "audit": OperatorAuditLog.objects.count()}
+                "programs": Program.objects.count(), "audit": OperatorAuditLog.objects.count(),
+                "cardholders": Cardholder.objects.count(), "consents": Consent.objects.count(),
+                "fields": CustomField.objects.count()}
 
 
 def test_the_demo_is_onboarded_as_the_console_would_and_seeding_again_changes_nothing():
@@ -34,10 +38,15 @@ def test_the_demo_is_onboarded_as_the_console_would_and_seeding_again_changes_no
     assert set(OperatorAuditLog.objects.filter(merchant=demo, actor=operator).values_list("action", flat=True)) >= {
         "merchant.onboard", "contract.create", "license.change", "print_order.create", "print_order.submit"}
     with schema_context("demo"):
-        from loyalty.models import Card, Program
+        from loyalty.cardnumbers import card_number_from_serial
+        from loyalty.models import Card, Cardholder, Consent, CustomField, Program
 
         assert set(Program.objects.values_list("kind", flat=True)) == {"points", "prepaid", "stamps", "voucher"}
-        assert Card.objects.filter(cardholder__isnull=False).count() == 4
+        assert Card.objects.filter(cardholder__isnull=False).count() == 12
+        assert set(CustomField.objects.values_list("kind", flat=True)) == set(CustomField.Kind.values)
+        assert Cardholder.objects.get(cards__number=card_number_from_serial(9)).custom_data["lieblingsbrot"] == "Vollkorn"
+        assert {(c.purpose, c.granted) for c in Consent.objects.all()} >= {
+            ("terms_and_privacy", True), ("newsletter", True), ("newsletter", False), ("analysis", True)}
         assert Card.objects.filter(status="unissued").count() >= 400  # the print order's blanks
         assert authenticate(username=DEMO_OWNER_EMAIL, password=DEMO_OWNER_PASSWORD) is not None
         assert User.objects.filter(email=DEMO_CASHIER_EMAIL).exists()

@@ -1,6 +1,6 @@
 """Demo data for `make dev`: the merchant `demo` (onboarded by `seed_demo_operator` before, or
 provisioned here when that has not run) with programs, rewards, bonus actions, staff, settings, an
-API key, cards, cardholders and a few bookings.
+API key, cards, cardholders with own fields and consents, and a few bookings.
 Running it again changes nothing that is already there."""
 import datetime
 
@@ -11,12 +11,21 @@ from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_from_serial
-from loyalty.models import ApiKey, BonusAction, Card, Program, Reward, ShopSettings
+from loyalty.models import (
+    ApiKey,
+    BonusAction,
+    Card,
+    Consent,
+    CustomField,
+    Program,
+    Reward,
+    ShopSettings,
+)
 from loyalty.pos.services import cashier_group
 from loyalty.roles import BUILT_IN_ROLES, MANAGER, role_group
 from loyalty.services import bookings
 from loyalty.services.api_keys import api_key_create
-from loyalty.services.cardholders import card_register
+from loyalty.services.cardholders import card_register, cardholder_update, consent_record
 from loyalty.services.cards import cards_create_range
 from loyalty.services.shop import shop_settings_update
 from loyalty.services.staff import two_factor_requirement_set
@@ -33,6 +42,18 @@ from tenants.services import merchant_provision
 
 HOLDERS = [("Anna", "Becker", "anna@example.com"), ("Ben", "Schulz", "ben@example.com"),
            ("Clara", "Wagner", ""), ("Deniz", "Yılmaz", "deniz@example.com")]
+# More people on the list of cardholders (no bookings): name, e-mail, phone, gender, birthday,
+# postcode, favourite bread.
+MORE_HOLDERS = [
+    ("Jürgen", "Müller", "juergen.mueller@example.com", "0171 2345678", "m", "1961-04-07", "12345", "Roggen"),
+    ("Sophie", "Schäfer", "sophie@example.com", "", "f", "1990-11-23", "12347", "Dinkel"),
+    ("Lukas", "Fischer", "", "0160 9876543", "m", "1985-02-14", "12349", "Weizen"),
+    ("Marie", "Weber", "marie.weber@example.com", "", "f", "1972-07-30", "12351", "Roggen"),
+    ("Emil", "Hoffmann", "emil@example.com", "", "m", "2001-09-09", "12345", "Vollkorn"),
+    ("Zoë", "Krämer", "zoe@example.com", "0152 1112223", "d", "1998-12-01", "12353", "Dinkel"),
+    ("Helga", "Schröder", "", "030 7654321", "f", "1949-03-18", "12345", "Roggen"),
+    ("Karl-Heinz", "Neumann", "kh.neumann@example.com", "", "m", "1955-06-21", "12355", "Weizen"),
+]
 ACTOR = Actor.system("demo")
 
 
@@ -46,6 +67,7 @@ class Command(BaseCommand):
             self.ensure_demo_cashier()
             self.ensure_demo_sign_in()
             self.ensure_demo_shop()
+            self.ensure_demo_cardholders()
 
     def ensure_demo_merchant(self) -> Merchant:
         merchant = Merchant.objects.filter(schema_name=DEMO_SUBDOMAIN).first()
@@ -133,6 +155,58 @@ class Command(BaseCommand):
                                    idempotency_key=f"demo-stamp-{serial}", actor=ACTOR)
         self.ensure_demo_voucher_and_claim(points=points)
         self.stdout.write("Demo cards: " + ", ".join(card_number_from_serial(s) for s in range(1, len(HOLDERS) + 1)))
+
+    @transaction.atomic
+    def ensure_demo_cardholders(self):
+        """The merchant's own fields, and cardholders with them and with consents given and
+        withdrawn, so that the cardholder list, its filters and a person's page show something."""
+        fields = [
+            CustomField.objects.get_or_create(key="lieblingsbrot", defaults={
+                "label": "Lieblingsbrot", "kind": CustomField.Kind.CHOICE, "at_registration": True,
+                "choices": ["Roggen", "Dinkel", "Weizen", "Vollkorn"], "position": 1})[0],
+            CustomField.objects.get_or_create(key="kundennummer-alt", defaults={
+                "label": "Kundennummer (alt)", "kind": CustomField.Kind.TEXT, "position": 2})[0],
+            CustomField.objects.get_or_create(key="haushalt", defaults={
+                "label": "Personen im Haushalt", "kind": CustomField.Kind.NUMBER, "position": 3})[0],
+            CustomField.objects.get_or_create(key="glutenfrei", defaults={
+                "label": "Interesse an glutenfreien Angeboten", "kind": CustomField.Kind.CHECKBOX,
+                "at_registration": True, "position": 4})[0],
+            CustomField.objects.get_or_create(key="stammkunde-seit", defaults={
+                "label": "Stammkunde seit", "kind": CustomField.Kind.DATE, "position": 5})[0],
+        ]
+        by_key = {field.key: field for field in fields}
+        first_serial = len(HOLDERS) + 1
+        for serial, (first, last, email, phone, gender, birthday, postcode, bread) in enumerate(
+                MORE_HOLDERS, start=first_serial):
+            card = Card.objects.get(number=card_number_from_serial(serial))
+            if card.cardholder_id is not None:
+                continue
+            custom = {"lieblingsbrot": bread, "kundennummer-alt": f"K-{1000 + serial}",
+                      "haushalt": str(1 + serial % 4), "glutenfrei": serial % 3 == 0,
+                      "stammkunde-seit": f"{2010 + serial}-0{1 + serial % 9}-15"}
+            card_register(card_number=card.number, actor=ACTOR, first_name=first, last_name=last, email=email,
+                          phone=phone, gender=gender, birth_date=datetime.date.fromisoformat(birthday),
+                          postcode=postcode,
+                          custom_data={key: by_key[key].value_clean(value) for key, value in custom.items()})
+        for serial in range(1, first_serial + len(MORE_HOLDERS)):
+            holder = Card.objects.get(number=card_number_from_serial(serial)).cardholder
+            if serial < first_serial and not holder.custom_data:
+                cardholder_update(cardholder=holder, actor=ACTOR,
+                                  custom_data={"lieblingsbrot": ("Roggen", "Dinkel", "Weizen", "Vollkorn")[serial - 1]})
+            if holder.consents.exists():
+                continue
+            source = Consent.Source.TILL if serial % 2 else Consent.Source.PORTAL
+            consent_record(cardholder=holder, purpose=Consent.Purpose.TERMS, granted=True, source=source,
+                           actor=ACTOR, wording_version="2026-01")
+            if serial % 3 != 1:
+                consent_record(cardholder=holder, purpose=Consent.Purpose.NEWSLETTER, granted=True,
+                               source=source, actor=ACTOR, wording_version="2026-01")
+            if serial % 2 == 0:
+                consent_record(cardholder=holder, purpose=Consent.Purpose.ANALYSIS, granted=True,
+                               source=source, actor=ACTOR, wording_version="2026-01")
+            if serial == 2:  # Ben changed his mind about the newsletter
+                consent_record(cardholder=holder, purpose=Consent.Purpose.NEWSLETTER, granted=False,
+                               source=Consent.Source.PORTAL, actor=ACTOR, wording_version="2026-01")
 
     def ensure_demo_voucher_and_claim(self, *, points):
         """A gift voucher on Anna's card; on Ben's, a purchase whose reward was redeemed before the
