@@ -2,8 +2,8 @@
 German one: each GET page of tests.support.routes is rendered for alice's owner in both languages
 and its visible text is compared with the German catalogue."""
 import html
-import subprocess
 import re
+import subprocess
 
 import pytest
 from django.utils import translation
