@@ -55,12 +55,13 @@ def _found(text: str, phrase: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text) is not None
 
 
-def test_every_back_office_page_in_german_shows_no_english_phrase_and_in_english_no_german_one(alice, alices):
+def test_every_back_office_page_in_german_shows_no_english_phrase_and_in_english_no_german_one(alice, request):
+    ids = request.getfixturevalue("alices")["ids"]
     catalogue = _catalogue()
     assert len(catalogue) > 200  # the catalogue was read
     german, english = _owner(alice, "de"), _owner(alice, "en")
     untranslated, seen = [], 0
-    for path in _pages(alices["ids"]):
+    for path in _pages(ids):
         for client, phrases in ((german, catalogue.keys()), (english, catalogue.values())):
             response = client.get(path)
             if response.status_code != 200 or "text/html" not in response["Content-Type"]:
