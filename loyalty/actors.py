@@ -31,6 +31,16 @@ class Actor:
         if self.api_key is not None and (self.user is not None or self.terminal is not None):
             raise ValueError("An API key books alone, without a person or a terminal.")
 
+    def may(self, permission: str, *, device_alone: bool = False) -> bool:
+        """Whether this actor may make a write that needs `permission` ("loyalty.change_cardholder"):
+        a person by their permissions (whatever till they are on); a terminal or an API key signing
+        for no one only where `device_alone` allows it; the system's own work always."""
+        if self.user is not None:
+            return self.user.has_perm(permission)
+        if self.terminal is not None or self.api_key is not None:
+            return device_alone
+        return True
+
     @property
     def idempotency_scope(self) -> str:
         """Whose Idempotency-Key a request carries: the API key's, or the sending device's (a till

@@ -18,6 +18,20 @@ class LoyaltyError(Exception):
         return text % self.params if self.params else text
 
 
+class NotPermitted(LoyaltyError):
+    """The actor's role does not allow this write (loyalty.actors.Actor.may)."""
+
+    code, status = "not_permitted", 403
+    message = _("Your role does not allow this. The owner can give it to you under Staff.")
+
+    @classmethod
+    def unless(cls, actor, permission: str, **options) -> None:
+        """Refuse unless the actor may do what `permission` allows: the check of every service
+        that writes in a person's name."""
+        if not actor.may(permission, **options):
+            raise cls()
+
+
 class ServiceEnded(LoyaltyError):
     code, status = "contract_ended", 403
     message = _("The contract has ended: no more bookings can be made. The owner can still sign "

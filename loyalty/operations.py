@@ -193,5 +193,5 @@ OPERATIONS: dict[str, BookingOperation] = {operation.kind: operation for operati
                      terminal_alone=False),
     BookingOperation(Kind.ADJUSTMENT, "adjust", AdjustInput, bookings.booking_adjust,
                      "Correct a balance, with a reason; needs a person with the permission",
-                     permissions=("loyalty.change_account",), terminal_alone=False),
+                     permissions=(bookings.ADJUST_PERMISSION,), terminal_alone=False),
 )}

@@ -21,13 +21,18 @@ def _plain(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).replace("ß", "ss")
 
 
+def umlauts_spelled_out(text: str) -> str:
+    """Lower-case text with German umlauts spelled out: "müller" as "mueller", "straße" as "strasse"."""
+    return text.translate(_UMLAUTS)
+
+
 def name_tokens(text: str) -> set[str]:
     """The normalised words of a name, with a German umlaut also as its two-letter spelling."""
     folded = unicodedata.normalize("NFC", text or "").casefold()
     tokens = set()
     for word in _WORD.findall(folded):
         tokens.add(_plain(word))
-        tokens.add(_plain(word.translate(_UMLAUTS)))
+        tokens.add(_plain(umlauts_spelled_out(word)))
     return {token for token in tokens if token}
 
 

@@ -9,7 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import formats
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 _TRUE = {"1", "x", "ja", "j", "yes", "y", "true", "wahr", "an", "on"}
@@ -56,7 +56,8 @@ class CustomField(models.Model):
 
     class Kind(models.TextChoices):
         TEXT = "text", _("text")
-        NUMBER = "number", _("number")
+        # "number" alone is a card's or an invoice's number ("Nummer"); here it is a kind of value.
+        NUMBER = "number", pgettext_lazy("kind of an own field", "number")
         DATE = "date", _("date")
         CHOICE = "choice", _("selection list")
         CHECKBOX = "checkbox", _("checkbox")

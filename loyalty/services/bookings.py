@@ -14,6 +14,7 @@ from loyalty.errors import (
     AlreadyReversed,
     BookingNotFound,
     LoyaltyError,
+    NotPermitted,
     NotReturnable,
     NotReversible,
     ProgramNotFound,
@@ -45,6 +46,11 @@ from loyalty.units import money_text, stamps_text
 
 Kind = Booking.Kind
 MAX_STAMPS = 100  # per booking
+# A correction of a balance by hand needs a person with this permission, never a device alone.
+ADJUST_PERMISSION = "loyalty.change_account"
+# Issuing a voucher is a booking like a sale: a person needs the till's permission; a till or
+# cash register may book it on its own.
+VOUCHER_ISSUE_PERMISSION = "loyalty.add_booking"
 
 
 def program_get(program: Program | int) -> Program:
@@ -192,6 +198,7 @@ def booking_voucher_issue(*, card_number: str, program: Program | int,
                           amount_cents: int | None = None, receipt_number: str = "",
                           confirmed: bool = False) -> Booking:
     """Load a voucher's value onto a card; it is valid as the program or the country's law says."""
+    NotPermitted.unless(actor, VOUCHER_ISSUE_PERMISSION, device_alone=True)
     request, card, repeat = _card_request(
         Kind.VOUCHER_ISSUE, card_number, idempotency_key, actor, program=_id(program),
         amount=amount_cents, receipt=receipt_number)
@@ -226,6 +233,7 @@ def booking_voucher_redeem(*, card_number: str, program: Program | int, amount_c
 def booking_adjust(*, card_number: str, program: Program | int, amount: int, reason: str,
                    idempotency_key: str | SystemKey, actor: Actor) -> Booking:
     """A manual correction, up or down, always with a reason."""
+    NotPermitted.unless(actor, ADJUST_PERMISSION)
     request, card, repeat = _card_request(
         Kind.ADJUSTMENT, card_number, idempotency_key, actor, program=_id(program),
         amount=amount, reason=reason)

@@ -1,17 +1,22 @@
 """Cardholders: registering a card to a person, keeping their data and its blind indexes current,
-their own fields' values, their consents, and finding them by name, number, e-mail or phone."""
+the merchant's own fields and their values, consents, and finding people by name, number, e-mail
+or phone."""
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from loyalty import search
 from loyalty.actors import Actor
-from loyalty.errors import CardNotActive
+from loyalty.errors import CardNotActive, NotPermitted
 from loyalty.models import BonusAction, Card, Cardholder, Consent, CustomField
 from loyalty.services.audit import audit_record
-from loyalty.services.bookings import booking_bonus
+from loyalty.services.bookings import ADJUST_PERMISSION, VOUCHER_ISSUE_PERMISSION, booking_bonus
+from loyalty.services.cards import CARD_CHANGE_PERMISSION, card_block_refusal, card_replace_refusal
 from loyalty.services.ledger import SystemKey
 from loyalty.services.lookup import card_find
 from tenants.encryption import blind_index, normalise_email, normalise_phone
@@ -22,6 +27,12 @@ PERSONAL_FIELDS = ("first_name", "last_name", "gender", "birth_date", "postcode"
 
 
 INDEXES = ["email_index", "phone_index", "birthday_index", "name_index", "field_index"]
+
+# Who may change a person's data, record a consent they gave in the back office, and define the
+# merchant's own fields (loyalty.roles: "See and edit cardholders", "Define own cardholder fields").
+CHANGE_CARDHOLDER_PERMISSION = "loyalty.change_cardholder"
+ADD_CUSTOM_FIELD_PERMISSION = "loyalty.add_customfield"
+CHANGE_CUSTOM_FIELD_PERMISSION = "loyalty.change_customfield"
 
 
 def birthday_key(day: datetime.date) -> str:
@@ -61,7 +72,7 @@ def custom_data_clean(raw: dict, *, fields: list[CustomField] | None = None,
     errors, clean = {}, {}
     for key in raw:
         if key not in by_key:
-            errors[key] = [ValidationError("There is no own field “%(key)s”.", params={"key": key})]
+            errors[key] = [ValidationError(_("There is no own field “%(key)s”.") % {"key": key})]
     for field in fields:
         if only_given and field.key not in raw:
             continue
@@ -77,7 +88,10 @@ def custom_data_clean(raw: dict, *, fields: list[CustomField] | None = None,
     return clean
 
 
-def _indexes_refresh(cardholder: Cardholder) -> None:
+def cardholder_indexes_refresh(cardholder: Cardholder) -> Cardholder:
+    """Compute the blind indexes (names, own fields, e-mail, phone, birthday) from the person's
+    data, without saving: every write goes through here, and rows written in bulk (an import, a
+    benchmark) call it for each row before bulk_create."""
     schema = connection.schema_name
     cardholder.name_index = name_index_of(cardholder.first_name or "", cardholder.last_name or "")
     cardholder.field_index = field_index_of(cardholder.custom_data)
@@ -90,6 +104,7 @@ def _indexes_refresh(cardholder: Cardholder) -> None:
         blind_index(birthday_key(cardholder.birth_date), schema_name=schema, field="birthday")
         if cardholder.birth_date else ""
     )
+    return cardholder
 
 
 def cardholder_find_by_email(email: str) -> Cardholder | None:
@@ -114,7 +129,7 @@ def cardholder_create(*, actor: Actor, **data) -> Cardholder:
     if unknown:
         raise TypeError(f"Unknown cardholder fields: {', '.join(sorted(unknown))}")
     cardholder = Cardholder(**data)
-    _indexes_refresh(cardholder)
+    cardholder_indexes_refresh(cardholder)
     cardholder.full_clean(exclude=INDEXES)
     cardholder.save()
     audit_record(actor=actor, action="cardholder.create", target=cardholder)
@@ -123,17 +138,35 @@ def cardholder_create(*, actor: Actor, **data) -> Cardholder:
 
 @transaction.atomic
 def cardholder_update(*, cardholder: Cardholder, actor: Actor, **data) -> Cardholder:
+    """Change a person's data (needs loyalty.change_cardholder for a person). Only what differs is
+    written; the audit names the fields and own fields changed, never their values."""
+    NotPermitted.unless(actor, CHANGE_CARDHOLDER_PERMISSION)
     unknown = set(data) - set(PERSONAL_FIELDS)
     if unknown:
         raise TypeError(f"Unknown cardholder fields: {', '.join(sorted(unknown))}")
-    for field, value in data.items():
-        setattr(cardholder, field, value)
-    _indexes_refresh(cardholder)
+    changed = sorted(field for field, value in data.items() if getattr(cardholder, field) != value)
+    if not changed:
+        return cardholder
+    own_fields = []
+    if "custom_data" in changed:
+        before, after = cardholder.custom_data or {}, data["custom_data"] or {}
+        own_fields = sorted(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+    for field in changed:
+        setattr(cardholder, field, data[field])
+    cardholder_indexes_refresh(cardholder)
     cardholder.full_clean(exclude=INDEXES)
     cardholder.save()
-    # The audit names the fields changed, never their values.
-    audit_record(actor=actor, action="cardholder.update", target=cardholder, fields=sorted(data))
+    audit_record(actor=actor, action="cardholder.update", target=cardholder, fields=changed,
+                 **({"own_fields": own_fields} if own_fields else {}))
     return cardholder
+
+
+def custom_data_merged(current: dict, clean: dict, *, fields: list[CustomField]) -> dict:
+    """The stored own fields' values after a form of `fields` was saved: what the form holds
+    (a value emptied is dropped), and the values of fields not on the form (deactivated ones) as
+    they were."""
+    on_form = {field.key for field in fields}
+    return {**{key: value for key, value in (current or {}).items() if key not in on_form}, **clean}
 
 
 @transaction.atomic
@@ -155,6 +188,165 @@ def card_register(*, card_number: str, actor: Actor, **data) -> Card:
     return card
 
 
+@dataclass(frozen=True)
+class CardholderActions:
+    """What an actor may do on a person's page: the page offers exactly this, and each service
+    checks the same permission and card state again when asked."""
+
+    edit: bool = False
+    consent: bool = False
+    adjust: bool = False
+    voucher: bool = False
+    block: frozenset[int] = frozenset()  # the cards (ids) that can be blocked
+    replace: frozenset[int] = frozenset()
+    bookable_cards: tuple[Card, ...] = ()  # where an adjustment or a voucher can be booked
+
+
+def cardholder_actions(*, cardholder: Cardholder, cards: list[Card], actor: Actor) -> CardholderActions:
+    """The actions for this person and their cards (from loyalty.selectors_cardholders.cardholder_cards);
+    none for an anonymised person."""
+    if cardholder.anonymised_at is not None:
+        return CardholderActions()
+    bookable = tuple(card for card in cards if card.booking_refusal() is None)
+    may_change_cards = actor.may(CARD_CHANGE_PERMISSION)
+    return CardholderActions(
+        edit=actor.may(CHANGE_CARDHOLDER_PERMISSION),
+        consent=actor.may(CHANGE_CARDHOLDER_PERMISSION),
+        adjust=bool(bookable) and actor.may(ADJUST_PERMISSION),
+        voucher=bool(bookable) and actor.may(VOUCHER_ISSUE_PERMISSION, device_alone=True),
+        block=frozenset(card.pk for card in cards if may_change_cards and card_block_refusal(card) is None),
+        replace=frozenset(card.pk for card in cards if may_change_cards and card_replace_refusal(card) is None),
+        bookable_cards=bookable,
+    )
+
+
+# --- Own fields ----------------------------------------------------------------------------------
+
+# Keys the fixed fields of every cardholder (and their card) go by in imports and exports.
+RESERVED_KEYS = frozenset({*PERSONAL_FIELDS, "id", "card", "card_number", "created_at", "anonymised_at"})
+KEY_LENGTH = CustomField._meta.get_field("key").max_length
+CHOICE_LENGTH = CustomField._meta.get_field("choices").base_field.max_length
+MAX_CHOICES = 100
+CHANGEABLE = ("label", "choices", "required", "at_registration", "position")
+
+
+def custom_field_key_from(label: str) -> str:
+    """The key a field gets from its label: "Lieblingsbrot" → "lieblingsbrot", "Größe in cm" →
+    "groesse-in-cm"."""
+    return slugify(search.umlauts_spelled_out(label.casefold()))[:KEY_LENGTH].strip("-")
+
+
+def _key_free(base: str) -> str:
+    """The key itself, or with -2, -3, … when another field has it (keys stay unique)."""
+    taken = set(CustomField.objects.filter(key__startswith=base).values_list("key", flat=True)) | RESERVED_KEYS
+    key, number = base, 1
+    while key in taken:
+        number += 1
+        suffix = f"-{number}"
+        key = base[:KEY_LENGTH - len(suffix)] + suffix
+    return key
+
+
+def choices_clean(choices) -> list[str]:
+    """The choices of a selection list, one per entry: trimmed, empty ones dropped, each once
+    (whatever its case); ValidationError in plain words when one is too long or there are too many."""
+    clean, seen = [], set()
+    for choice in choices or []:
+        choice = " ".join(str(choice).split())
+        if not choice or choice.casefold() in seen:
+            continue
+        if len(choice) > CHOICE_LENGTH:
+            raise ValidationError({"choices": _("A choice may have at most %(max)d characters: “%(choice)s”.")
+                                   % {"max": CHOICE_LENGTH, "choice": choice[:40] + "…"}})
+        seen.add(choice.casefold())
+        clean.append(choice)
+    if len(clean) > MAX_CHOICES:
+        raise ValidationError({"choices": _("A selection list may have at most %(max)d choices.")
+                               % {"max": MAX_CHOICES}})
+    return clean
+
+
+def _label_clean(label: str) -> str:
+    label = " ".join(str(label).split())
+    if not label:
+        raise ValidationError({"label": _("Please give the field a name.")})
+    return label
+
+
+def _custom_field_save(field: CustomField) -> CustomField:
+    field.label = _label_clean(field.label)
+    field.choices = choices_clean(field.choices) if field.kind == CustomField.Kind.CHOICE else []
+    # The key's uniqueness is checked by the caller, with a message of ours.
+    field.full_clean(validate_unique=False)
+    field.save()
+    return field
+
+
+@transaction.atomic
+def custom_field_create(*, actor: Actor, label: str, kind: str = CustomField.Kind.TEXT, key: str = "",
+                        choices=(), required: bool = False, at_registration: bool = False,
+                        position: int | None = None) -> CustomField:
+    """A new own field. Its key comes from the label unless one is given, and stays as it is
+    afterwards (imports and exports name the field by it); a new field comes last unless given a
+    position. ValidationError in plain words, per form field, when the definition does not fit."""
+    NotPermitted.unless(actor, ADD_CUSTOM_FIELD_PERMISSION)
+    label = _label_clean(label)
+    typed = key.strip()
+    key = custom_field_key_from(typed) if typed else _key_free(custom_field_key_from(label))
+    if not key:
+        raise ValidationError({"key": _("A key is made of letters, digits and hyphens: please type one "
+                                        "with at least one letter or digit.")})
+    if key in RESERVED_KEYS:
+        raise ValidationError({"key": _("“%(key)s” is the name of a field every cardholder has: please "
+                                        "choose another key.") % {"key": key}})
+    if CustomField.objects.filter(key=key).exists():
+        raise ValidationError({"key": _("Another own field has the key “%(key)s” already: please choose "
+                                        "another one.") % {"key": key}})
+    if position is None:
+        position = (CustomField.objects.aggregate(last=Max("position"))["last"] or 0) + 1
+    field = _custom_field_save(CustomField(
+        key=key, label=label, kind=kind, choices=list(choices), required=required,
+        at_registration=at_registration, position=position))
+    audit_record(actor=actor, action="custom_field.create", target=field, key=field.key,
+                 label=field.label, kind=field.kind)
+    return field
+
+
+@transaction.atomic
+def custom_field_update(*, field: CustomField, actor: Actor, **changes) -> CustomField:
+    """Change a field's label, choices, whether it is required or asked at registration, and its
+    position. Its key and type stay: values stored under them keep their meaning. Values given
+    before a choice was removed stay as they were."""
+    NotPermitted.unless(actor, CHANGE_CUSTOM_FIELD_PERMISSION)
+    unknown = set(changes) - set(CHANGEABLE)
+    if unknown:
+        raise TypeError(f"Own fields cannot change: {', '.join(sorted(unknown))}")
+    field = CustomField.objects.select_for_update().get(pk=field.pk)
+    before = {name: getattr(field, name) for name in CHANGEABLE}
+    for name, value in changes.items():
+        setattr(field, name, list(value) if name == "choices" else value)
+    field = _custom_field_save(field)
+    after = {name: getattr(field, name) for name in CHANGEABLE}
+    changed = {name: [before[name], after[name]] for name in CHANGEABLE if before[name] != after[name]}
+    if changed:
+        audit_record(actor=actor, action="custom_field.update", target=field, key=field.key, changes=changed)
+    return field
+
+
+@transaction.atomic
+def custom_field_set_active(*, field: CustomField, active: bool, actor: Actor) -> CustomField:
+    """Deactivate a field instead of deleting it: it leaves the forms, filters and registration,
+    and the values people have stay stored (and show on their page). Reactivating brings it back."""
+    NotPermitted.unless(actor, CHANGE_CUSTOM_FIELD_PERMISSION)
+    field = CustomField.objects.select_for_update().get(pk=field.pk)
+    if field.is_active != active:
+        field.is_active = active
+        field.save(update_fields=["is_active"])
+        audit_record(actor=actor, action="custom_field.reactivate" if active else "custom_field.deactivate",
+                     target=field, key=field.key)
+    return field
+
+
 # --- Consents ------------------------------------------------------------------------------------
 
 
@@ -169,6 +361,19 @@ def consent_record(*, cardholder: Cardholder, purpose: str, granted: bool, sourc
     return consent
 
 
+@transaction.atomic
+def consent_record_in_back_office(*, cardholder: Cardholder, purpose: str, granted: bool, actor: Actor,
+                                  wording_version: str = "") -> Consent:
+    """A consent the person gave or withdrew by other means (on paper, by phone), written down in
+    the back office by someone who may change the person's data."""
+    NotPermitted.unless(actor, CHANGE_CARDHOLDER_PERMISSION)
+    if purpose not in Consent.Purpose.values:
+        raise ValueError(f"Unknown purpose {purpose!r}")
+    return consent_record(cardholder=cardholder, purpose=purpose, granted=granted,
+                          source=Consent.Source.BACK_OFFICE, actor=actor,
+                          wording_version=" ".join(wording_version.split()))
+
+
 def consents_current(cardholder: Cardholder) -> dict[str, Consent]:
     """The person's current choice per purpose (the latest row of each)."""
     current = {}
@@ -180,34 +385,53 @@ def consents_current(cardholder: Cardholder) -> dict[str, Consent]:
 # --- Search --------------------------------------------------------------------------------------
 
 SEARCH_CANDIDATES = 2000  # rows checked against their decrypted names at most, per search
+PHONE_DIGITS = 5  # fewer digits are no phone number
 
 
-def cardholders_search(query: str, queryset: QuerySet[Cardholder] | None = None) -> QuerySet[Cardholder]:
+@dataclass(frozen=True)
+class CardholderSearch:
+    """What a search found; `incomplete` when a name matched more people than one search checks
+    (a few letters of a common name): the newest of them are found, and typing more finds the rest."""
+
+    cardholders: QuerySet[Cardholder]
+    incomplete: bool = False
+
+
+def cardholders_find(query: str, queryset: QuerySet[Cardholder] | None = None, *,
+                     candidates: int = SEARCH_CANDIDATES) -> CardholderSearch:
     """Cardholders whose card number starts with the query, whose e-mail or phone is the query, or
     whose names hold every word of it (a part of a surname, whatever its case and accents).
-    Names are found through their hashed keys, then checked after decryption (loyalty.search)."""
+    Names are found through their hashed keys, then checked after decryption (loyalty.search), at
+    most `candidates` of them, newest first as the list shows them."""
     queryset = Cardholder.objects.filter(anonymised_at__isnull=True) if queryset is None else queryset
     query = (query or "").strip()
     if not query:
-        return queryset
-    digits = query.replace(" ", "")
-    if digits.isdigit():
-        by_number = queryset.filter(cards__number__startswith=digits)
-        if len(digits) >= 6 or by_number.exists():
+        return CardholderSearch(queryset)
+    digits = "".join(char for char in query if char.isdigit())
+    if query.replace(" ", "").isdigit():
+        holders = list(Card.objects.filter(number__startswith=digits, cardholder__isnull=False)
+                       .order_by("-cardholder_id").values_list("cardholder_id", flat=True)[:candidates + 1])
+        if len(digits) >= 6 or holders:
             phone = cardholder_find_by_phone(query) if len(digits) >= 6 else None
-            ids = set(by_number.values_list("pk", flat=True)) | ({phone.pk} if phone else set())
-            return queryset.filter(pk__in=ids)
+            ids = {*holders[:candidates], *([phone.pk] if phone else [])}
+            return CardholderSearch(queryset.filter(pk__in=ids), incomplete=len(holders) > candidates)
     if "@" in query:
         found = cardholder_find_by_email(query)
-        return queryset.filter(pk=found.pk if found else None)
-    if any(char.isdigit() for char in query) and (phone := cardholder_find_by_phone(query)):
-        return queryset.filter(pk=phone.pk)
+        return CardholderSearch(queryset.filter(pk=found.pk if found else None))
+    if len(digits) >= PHONE_DIGITS and (phone := cardholder_find_by_phone(query)):
+        return CardholderSearch(queryset.filter(pk=phone.pk))
     terms = search.query_terms(query)
     if not terms:
-        return queryset.none()
+        return CardholderSearch(queryset.none())
     keys = sorted({_hashed(key, field="name", length=search.KEY_LENGTH)
                    for term in terms for key in search.query_keys(term)})
-    candidates = (queryset.filter(name_index__contains=keys)
-                  .only("pk", "first_name", "last_name").order_by("pk")[:SEARCH_CANDIDATES])
-    ids = [row.pk for row in candidates if search.name_matches(terms, row.first_name or "", row.last_name or "")]
-    return queryset.filter(pk__in=ids)
+    rows = list(queryset.filter(name_index__contains=keys)
+                .only("pk", "first_name", "last_name").order_by("-pk")[:candidates + 1])
+    ids = [row.pk for row in rows[:candidates]
+           if search.name_matches(terms, row.first_name or "", row.last_name or "")]
+    return CardholderSearch(queryset.filter(pk__in=ids), incomplete=len(rows) > candidates)
+
+
+def cardholders_search(query: str, queryset: QuerySet[Cardholder] | None = None) -> QuerySet[Cardholder]:
+    """The cardholders a search finds (cardholders_find), as a queryset to filter and page on."""
+    return cardholders_find(query, queryset).cardholders

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_from_serial
-from loyalty.errors import CardNotActive, CardNotReplaceable
+from loyalty.errors import CardNotActive, CardNotReplaceable, NotPermitted
 from loyalty.models import Account, Booking, Card, Lot
 from loyalty.selectors import cards_with_accounts
 from loyalty.services.audit import audit_record
@@ -24,6 +24,8 @@ from loyalty.services.lookup import card_find, card_number_clean
 # Typed by hand from the printed card: no 0/O, 1/I/L that a reader could mix up.
 ACTIVATION_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 ACTIVATION_CODE_LENGTH = 8
+# Blocking or replacing a person's card is part of looking after the cardholder (managers, owners).
+CARD_CHANGE_PERMISSION = "loyalty.change_cardholder"
 
 
 def activation_code_new() -> str:
@@ -66,12 +68,32 @@ def card_activate(*, card_number: str, actor: Actor) -> Card:
     return card
 
 
+def card_block_refusal(card: Card) -> CardNotActive | None:
+    """Why this card cannot be blocked, or None: only an active or a blank card can."""
+    if card.status not in (Card.Status.ACTIVE, Card.Status.UNISSUED):
+        return CardNotActive(status=card.get_status_display())
+    return None
+
+
+def card_replace_refusal(old: Card, new: Card | None = None) -> CardNotReplaceable | None:
+    """Why `old` cannot be replaced (by `new`, when given), or None: an active or a blocked card
+    can be, by a blank card other than itself."""
+    if new is not None and new.number == old.number:
+        return CardNotReplaceable(why=_("a card cannot replace itself."))
+    if old.status not in (Card.Status.ACTIVE, Card.Status.BLOCKED):
+        return CardNotReplaceable(why=old.get_status_display())
+    if new is not None and new.status != Card.Status.UNISSUED:
+        return CardNotReplaceable(why=_("the new card must be a blank card that was not issued yet."))
+    return None
+
+
 @transaction.atomic
 def card_block(*, card_number: str, actor: Actor, reason: str = "") -> Card:
     """Block a lost or misused card; its balances stay and can move to a replacement."""
+    NotPermitted.unless(actor, CARD_CHANGE_PERMISSION)
     card = _card_lock(card_number, actor=actor)
-    if card.status not in (Card.Status.ACTIVE, Card.Status.UNISSUED):
-        raise CardNotActive(status=card.get_status_display())
+    if refusal := card_block_refusal(card):
+        raise refusal
     card.status = Card.Status.BLOCKED
     card.save(update_fields=["status"])
     audit_record(actor=actor, action="card.block", target=card, reason=reason)
@@ -85,20 +107,17 @@ def card_replace(*, old_card_number: str, new_card_number: str, idempotency_key:
     blank new card in one booking; the new card takes over the holder, the old one is marked
     replaced. Both cards are locked for update first: bookings running on the old card finish
     before, and bookings after it find the card replaced."""
+    NotPermitted.unless(actor, CARD_CHANGE_PERMISSION)
     old_number, new_number = card_number_clean(old_card_number), card_number_clean(new_card_number)
     request = BookingRequest(Booking.Kind.CARD_REPLACEMENT, idempotency_key, actor,
                              {"old": old_number, "new": new_number})
     if (repeat := booking_repeat(request)) is not None:
         return repeat  # the same request again, e.g. retried after a lost answer
-    if old_number == new_number:
-        raise CardNotReplaceable(why=_("a card cannot replace itself."))
     # In number order, whichever is old or new: the one order every replacement locks two cards in.
     locked = {number: _card_lock(number, actor=actor) for number in sorted({old_number, new_number})}
     old, new = locked[old_number], locked[new_number]
-    if old.status not in (Card.Status.ACTIVE, Card.Status.BLOCKED):
-        raise CardNotReplaceable(why=old.get_status_display())
-    if new.status != Card.Status.UNISSUED:
-        raise CardNotReplaceable(why=_("the new card must be a blank card that was not issued yet."))
+    if refusal := card_replace_refusal(old, new):
+        raise refusal
     postings = []
     # Nothing else writes to the old card's accounts while it is locked.
     for account in Account.objects.filter(card=old).order_by("program_id"):
