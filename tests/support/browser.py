@@ -19,6 +19,15 @@ def till_pair_and_sign_in(page, url, *, code: str, email: str, password: str = P
     page.wait_for_url(url("/pos/"))
 
 
+def back_office_sign_in(page, url, *, email: str, password: str = PASSWORD, lands_on: str = "/manage/") -> None:
+    """Sign in to the back office with the password alone, in German, from /manage/login/."""
+    page.goto(url("/manage/login/"))
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(url(lands_on))
+
+
 def screenshot(page, name: str, **options) -> None:
     """A screenshot for a person to look at, kept in $SCREENSHOT_DIR when it is set (else not
     taken): tests assert what they check themselves, and leave no files behind."""

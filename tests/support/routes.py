@@ -54,6 +54,35 @@ TENANT_ROUTES = {
                                        ("POST", "/manage/programs/vouchers/sell/")],
     # The journal (loyalty/views/journal.py).
     "manage/journal/": [("GET", "/manage/journal/"), ("GET", "/manage/journal/?card_number={card}")],
+    # Cardholders and own fields (loyalty/views/cardholders.py).
+    "manage/cardholders/": [("GET", "/manage/cardholders/"), ("GET", "/manage/cardholders/?q=Geheimkundin"),
+                            ("GET", "/manage/cardholders/?q=alwine@alice.example&program={program}&visit=30"
+                                    "&consent=newsletter:yes&field={custom_field}&value=Roggen")],
+    "manage/cardholders/fields/": [("GET", "/manage/cardholders/fields/"), ("POST", "/manage/cardholders/fields/")],
+    "manage/cardholders/fields/<int:pk>/": [("GET", "/manage/cardholders/fields/{custom_field}/"),
+                                            ("POST", "/manage/cardholders/fields/{custom_field}/")],
+    "manage/cardholders/fields/<int:pk>/deactivate/": [
+        ("POST", "/manage/cardholders/fields/{custom_field}/deactivate/")],
+    "manage/cardholders/fields/<int:pk>/reactivate/": [
+        ("POST", "/manage/cardholders/fields/{custom_field}/reactivate/")],
+    "manage/cardholders/<int:pk>/": [("GET", "/manage/cardholders/{cardholder}/"),
+                                     ("GET", "/manage/cardholders/{cardholder}/?page=2")],
+    "manage/cardholders/<int:pk>/edit/": [("GET", "/manage/cardholders/{cardholder}/edit/"),
+                                          ("POST", "/manage/cardholders/{cardholder}/edit/")],
+    "manage/cardholders/<int:pk>/consents/": [("GET", "/manage/cardholders/{cardholder}/consents/"),
+                                              ("POST", "/manage/cardholders/{cardholder}/consents/")],
+    "manage/cardholders/<int:pk>/cards/<str:number>/block/": [
+        ("GET", "/manage/cardholders/{cardholder}/cards/{card}/block/"),
+        ("POST", "/manage/cardholders/{cardholder}/cards/{card}/block/")],
+    "manage/cardholders/<int:pk>/cards/<str:number>/replace/": [
+        ("GET", "/manage/cardholders/{cardholder}/cards/{card}/replace/"),
+        ("POST", "/manage/cardholders/{cardholder}/cards/{card}/replace/")],
+    "manage/cardholders/<int:pk>/programs/<int:program>/adjust/": [
+        ("GET", "/manage/cardholders/{cardholder}/programs/{program}/adjust/"),
+        ("POST", "/manage/cardholders/{cardholder}/programs/{program}/adjust/")],
+    "manage/cardholders/<int:pk>/programs/<int:program>/voucher/": [
+        ("GET", "/manage/cardholders/{cardholder}/programs/{program}/voucher/"),
+        ("POST", "/manage/cardholders/{cardholder}/programs/{program}/voucher/")],
     # Staff (loyalty/views/staff.py).
     "manage/staff/": [("GET", "/manage/staff/"), ("POST", "/manage/staff/")],
     "manage/staff/<int:pk>/": [("GET", "/manage/staff/{user}/"), ("POST", "/manage/staff/{user}/")],
