@@ -39,6 +39,7 @@ CAPABILITIES = (
     Capability("journal", _("See the journal of all bookings"), ("loyalty.view_booking",)),
     Capability("programs", _("Manage programs, rewards and bonus actions"), _crud("program", "reward", "bonusaction")),
     Capability("cardholders", _("See and edit cardholders"), ("loyalty.view_cardholder", "loyalty.change_cardholder")),
+    Capability("adjust", _("Correct balances by hand, with a reason"), ("loyalty.change_account",)),
     Capability("custom_fields", _("Define own cardholder fields"),
                ("loyalty.add_customfield", "loyalty.change_customfield", "loyalty.view_customfield")),
     Capability("import", _("Import cardholders from a file"),

@@ -93,7 +93,7 @@ def alices(alice, till_client, host_client):
                 "uid": urlsafe_base64_encode(force_bytes(owner.pk)), "merchant": alice.pk,
                 "print_order": order.pk, "invoice": invoice.pk, "api_key": api_key.pk,
                 "logo": logo, "user": colleague.pk, "role": role.pk, "reward": reward.pk,
-                "bonus_action": bonus_action.pk, "cardholder": cardholder.pk, "custom_field": custom_field.pk,
+                "bonus_action": bonus_action.pk, "cardholder": cardholder.pk, "holder_card": holder.number, "custom_field": custom_field.pk,
                 "cardholder_import": cardholder_import.pk, "data_export": data_export.pk,
                 "audit_entry": audit_entry.pk},
         "cookies": {name: value for client in (back_office, till) for name, value in client.cookies.items()},
@@ -101,7 +101,7 @@ def alices(alice, till_client, host_client):
         "authorizations": [f"Terminal {api_token}", f"Token {user_token}", f"Key {api_key_token}"],
         # What of alice's must never come back elsewhere (her ids are numbers any page may contain).
         "secrets": [card.number, owner.email, api_token, user_token, api_key_token, "Alice’s Bakery",
-                    colleague.email, role.name, "Geheimkundin", "alwine@alice.example", custom_field.label,
+                    colleague.email, role.name, holder.number, "Geheimkundin", "alwine@alice.example", custom_field.label,
                     cardholder_import.file_name],
     }
 

@@ -1,11 +1,13 @@
-"""Consents are append-only like the ledger; managers get the new capabilities (own fields, import,
-audit log); the till's consents written so far to the audit log become consent rows; existing
+"""Consents are append-only like the ledger; managers get the new capabilities (corrections, own fields,
+import, audit log); the till's consents written so far to the audit log become consent rows; existing
 cardholders get their name search index."""
 from django.db import migrations
 
 MANAGER_GROUP = "Leitung/Manager"
-# loyalty.roles: the capabilities "custom_fields", "import" and "audit_log", as of this migration.
+# loyalty.roles: the capabilities "adjust", "custom_fields", "import" and "audit_log", as of this
+# migration.
 NEW_MANAGER_PERMISSIONS = {
+    "change_account": ("account", "Can change account"),
     "add_customfield": ("customfield", "Can add own field"),
     "change_customfield": ("customfield", "Can change own field"),
     "view_customfield": ("customfield", "Can view own field"),

@@ -72,11 +72,11 @@ TENANT_ROUTES = {
     "manage/cardholders/<int:pk>/consents/": [("GET", "/manage/cardholders/{cardholder}/consents/"),
                                               ("POST", "/manage/cardholders/{cardholder}/consents/")],
     "manage/cardholders/<int:pk>/cards/<str:number>/block/": [
-        ("GET", "/manage/cardholders/{cardholder}/cards/{card}/block/"),
-        ("POST", "/manage/cardholders/{cardholder}/cards/{card}/block/")],
+        ("GET", "/manage/cardholders/{cardholder}/cards/{holder_card}/block/"),
+        ("POST", "/manage/cardholders/{cardholder}/cards/{holder_card}/block/")],
     "manage/cardholders/<int:pk>/cards/<str:number>/replace/": [
-        ("GET", "/manage/cardholders/{cardholder}/cards/{card}/replace/"),
-        ("POST", "/manage/cardholders/{cardholder}/cards/{card}/replace/")],
+        ("GET", "/manage/cardholders/{cardholder}/cards/{holder_card}/replace/"),
+        ("POST", "/manage/cardholders/{cardholder}/cards/{holder_card}/replace/")],
     "manage/cardholders/<int:pk>/programs/<int:program>/adjust/": [
         ("GET", "/manage/cardholders/{cardholder}/programs/{program}/adjust/"),
         ("POST", "/manage/cardholders/{cardholder}/programs/{program}/adjust/")],
