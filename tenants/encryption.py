@@ -220,14 +220,25 @@ def _key_ring(schema_name: str, *, fresh: bool) -> dict:
     return ring
 
 
+# The key ring object last seen per schema and its keys: a request's or task's tenant hands over
+# the same dict on every call, so its digest is worked out once (a rotation assigns a new dict).
+_LAST_RING: dict[str, tuple[dict, _Keys]] = {}
+
+
 def _keys(schema_name: str, *, fresh: bool = False) -> _Keys:
     ring = _key_ring(schema_name, fresh=fresh)
+    last = _LAST_RING.get(schema_name)
+    if last is not None and last[0] is ring:
+        return last[1]
     digest = hashlib.sha256(json.dumps(ring, sort_keys=True).encode()).hexdigest()
     keys = _UNWRAPPED.get((schema_name, digest))
     if keys is None:
         if len(_UNWRAPPED) >= _UNWRAPPED_MAX:
             _UNWRAPPED.clear()
         keys = _UNWRAPPED[schema_name, digest] = _Keys(ring, schema_name=schema_name)
+    if len(_LAST_RING) >= _UNWRAPPED_MAX:
+        _LAST_RING.clear()
+    _LAST_RING[schema_name] = (ring, keys)
     return keys
 
 
