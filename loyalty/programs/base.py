@@ -39,6 +39,8 @@ class ProgramBehaviour:
     # What a return or a reversal cannot take back because it was spent: an open claim that
     # later credits pay off (points), or a refusal (money, stamps).
     takes_back_as_claim: bool = False
+    # Whether amounts are cents of euros (typed in euros in a form) or counted units (points, stamps).
+    counts_money: bool = False
 
     def __init__(self, program):
         self.program = program

@@ -24,7 +24,6 @@ TENANT_ROUTES = {
     "manage/login/": [("GET", "/manage/login/"), ("POST", "/manage/login/")],
     "manage/login/code/": [("GET", "/manage/login/code/"), ("POST", "/manage/login/code/")],
     "manage/logout/": [("POST", "/manage/logout/")],
-    "manage/export/": [("GET", "/manage/export/")],
     "manage/invitation/<uidb64>/<token>/": [("GET", "/manage/invitation/{uid}/set-password/")],
     # Programs, rewards, bonus actions and vouchers (loyalty/views/programs.py).
     "manage/programs/": [("GET", "/manage/programs/")],
@@ -54,6 +53,9 @@ TENANT_ROUTES = {
                                        ("POST", "/manage/programs/vouchers/sell/")],
     # The journal (loyalty/views/journal.py).
     "manage/journal/": [("GET", "/manage/journal/"), ("GET", "/manage/journal/?card_number={card}")],
+    # The export of everything (loyalty/views/exports.py).
+    "manage/export/": [("GET", "/manage/export/"), ("POST", "/manage/export/")],
+    "manage/export/<int:pk>/download/": [("GET", "/manage/export/{data_export}/download/")],
     # Staff (loyalty/views/staff.py).
     "manage/staff/": [("GET", "/manage/staff/"), ("POST", "/manage/staff/")],
     "manage/staff/<int:pk>/": [("GET", "/manage/staff/{user}/"), ("POST", "/manage/staff/{user}/")],
