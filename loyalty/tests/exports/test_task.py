@@ -1,15 +1,19 @@
 """The export of everything, the whole way: the owner asks for it on the page, the real Celery worker
 builds it in alice's schema, the page links the download, and the ZIP holds every row of every table
-(in its CSV files, its workbook and its manifest alike) and nothing of bob's or charlie's."""
+(in its CSV files, its workbook and its manifest alike) and nothing of bob's or charlie's. The hourly
+task deletes the files whose day is over, each merchant's in its own schema."""
 import re
 
 import pytest
 from django.conf import settings
 from django_tenants.utils import schema_context
 
+from loyalty.actors import Actor
 from loyalty.models import AuditLog, DataExport, JobStatus
-from loyalty.services.exports import TABLES
+from loyalty.services.exports import TABLES, data_export_request
+from loyalty.tasks import expire_data_exports_everywhere
 from loyalty.tests.exports.support import Export, counts_in_database, shop_with_everything
+from tenants.accounts.models import User
 from tests.support.baseline import MERCHANTS, PASSWORD, owner_email
 from tests.support.concurrency import wait_until
 
@@ -87,3 +91,24 @@ def test_the_export_holds_every_row_of_every_table_and_nothing_of_another_mercha
         with schema_context(schema):
             assert not DataExport.objects.exists()
         assert not (settings.EXPORT_ROOT / schema).exists()
+
+
+def test_the_hourly_task_deletes_expired_files_of_every_merchant_and_only_those(committed, celery_worker, alice, bob):
+    exports = {}
+    for schema in ("alice", "bob"):
+        with schema_context(schema):
+            owner = User.objects.get(email=owner_email(schema))
+            data_export_request(actor=Actor(user=owner), language="en")  # built by the worker
+            assert wait_until(lambda: DataExport.objects.get().status == JobStatus.DONE, timeout=60)
+            exports[schema] = DataExport.objects.get()
+    with schema_context("alice"):
+        DataExport.objects.update(expires_at=exports["alice"].finished_at)
+
+    assert expire_data_exports_everywhere.delay().get(timeout=60) == 1
+
+    assert not (settings.EXPORT_ROOT / exports["alice"].file_path).exists()
+    assert (settings.EXPORT_ROOT / exports["bob"].file_path).is_file()
+    with schema_context("alice"):
+        assert DataExport.objects.get().file_path == ""
+    with schema_context("bob"):
+        assert DataExport.objects.get().file_path == exports["bob"].file_path
