@@ -52,6 +52,10 @@ bench-bookings: setup
 bench-booking-cost: setup
 	$(STACK) run bench -- $(PY) bench/booking_cost.py
 
+.PHONY: bench-export
+bench-export: setup
+	$(STACK) run bench -- $(PY) bench/export.py
+
 .PHONY: bench-pos-scan
 bench-pos-scan: setup
 	$(STACK) run bench -- $(PY) bench/pos_scan.py

@@ -1,4 +1,5 @@
-"""Nightly work per merchant: expire lots, queue expiry reminders, award birthday bonuses."""
+"""Work per merchant in the background: the nightly run (expire lots, queue expiry reminders, award
+birthday bonuses, delete expired export files) and the export of everything."""
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
@@ -7,6 +8,7 @@ from django_tenants.utils import get_public_schema_name, tenant_context
 from loyalty.actors import Actor
 from loyalty.services.bonuses import birthday_bonuses_award
 from loyalty.services.bookings import lots_expire
+from loyalty.services.exports import data_export_build, data_exports_expire
 from loyalty.services.reminders import expiry_reminder_send, expiry_reminders_create
 from tenants.models import Merchant
 
@@ -30,9 +32,28 @@ def merchant_nightly() -> dict:
     reminder_ids = expiry_reminders_create(today=today)
     for reminder_id in reminder_ids:
         transaction.on_commit(lambda reminder_id=reminder_id: send_expiry_reminder.delay(reminder_id))
-    return {"expired_lots": expired, "birthday_bonuses": bonuses, "reminders": len(reminder_ids)}
+    exports = data_exports_expire()
+    return {"expired_lots": expired, "birthday_bonuses": bonuses, "reminders": len(reminder_ids),
+            "expired_exports": exports}
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_expiry_reminder(reminder_id: int) -> bool:
     return expiry_reminder_send(reminder_id=reminder_id)
+
+
+@shared_task
+def build_data_export(export_id: int) -> bool:
+    """Idempotent: the export is claimed by a conditional update; a second delivery builds nothing."""
+    return data_export_build(export_id=export_id)
+
+
+@shared_task
+def expire_data_exports_everywhere() -> int:
+    """Hourly: every merchant's export files whose day is over are deleted (in one task: a query per
+    merchant, usually with nothing to do)."""
+    expired = 0
+    for merchant in Merchant.objects.exclude(schema_name=get_public_schema_name()):
+        with tenant_context(merchant):
+            expired += data_exports_expire()
+    return expired

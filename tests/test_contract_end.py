@@ -10,9 +10,10 @@ from django_tenants.utils import schema_context
 
 from hq.services import contract_create, contract_notice_give, merchant_status_sync
 from loyalty.actors import Actor
-from loyalty.models import Booking
+from loyalty.models import Booking, DataExport
 from loyalty.services import bookings
 from loyalty.services.cardholders import card_register
+from loyalty.services.exports import data_export_build
 from loyalty.services.terminals import terminal_create
 from tests.support.baseline import PASSWORD, owner_email
 from tests.support.factories import CardFactory, ProgramFactory
@@ -51,16 +52,21 @@ def test_ended_contract_refuses_bookings_but_the_owner_can_still_export(alice, b
     owner = host_client(alice)
     assert owner.post("/manage/login/", {"username": owner_email("alice"), "password": PASSWORD}).status_code == 302
     assert owner.get("/manage/").status_code == 200
-    export = owner.get("/manage/export/")
+    assert owner.get("/manage/export/").status_code == 200
+    assert owner.post("/manage/export/", {"export": "everything"}).status_code == 302
+    with schema_context("alice"):
+        export = DataExport.objects.get()
+        assert data_export_build(export_id=export.pk)  # what the task does once the request is committed
+    download = owner.get(f"/manage/export/{export.pk}/download/")
 
-    assert export.status_code == 200
-    assert export["Content-Type"] == "application/zip"
-    files = zipfile.ZipFile(io.BytesIO(export.content))
-    assert card.number in files.read("cards.csv").decode()
-    cardholders = files.read("cardholders.csv").decode()
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/zip"
+    files = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    assert card.number in files.read("cards.csv").decode("utf-8-sig")
+    cardholders = files.read("cardholders.csv").decode("utf-8-sig")
     assert "anna@example.com" in cardholders
     assert "'=HYPERLINK" in cardholders  # neutralised for spreadsheets
-    assert "before-the-end" in files.read("bookings.csv").decode()
+    assert "before-the-end" in files.read("bookings.csv").decode("utf-8-sig")
     # bob's contract runs on: his till books as before
     with schema_context("bob"):
         bob_card = CardFactory()

@@ -33,6 +33,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.nightly_for_all_merchants",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Export files are downloadable for a day; within the hour after it they are deleted.
+    "data-exports-expire": {
+        "task": "loyalty.tasks.expire_data_exports_everywhere",
+        "schedule": crontab(minute=15),
+    },
     "contracts-nightly": {
         "task": "hq.tasks.contracts_nightly",
         "schedule": crontab(hour=0, minute=5),

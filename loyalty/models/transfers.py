@@ -75,3 +75,14 @@ class DataExport(models.Model):
 
     def __str__(self):
         return f"Export #{self.pk}"
+
+    def downloadable(self, *, now) -> bool:
+        """Built, and its day is not over: the one rule of the download link."""
+        return (self.status == JobStatus.DONE and bool(self.file_path) and self.expires_at is not None
+                and now < self.expires_at)
+
+    def state(self, *, now) -> str:
+        """What the page shows: queued, running, failed, ready (to download) or expired."""
+        if self.status == JobStatus.DONE:
+            return "ready" if self.downloadable(now=now) else "expired"
+        return self.status

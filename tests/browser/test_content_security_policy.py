@@ -60,7 +60,7 @@ def test_the_merchants_pages_keep_to_the_policy(committed, live_site, watched, a
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url(url("/manage/"))
-    for path in ("/manage/", "/manage/terminals/"):
+    for path in ("/manage/", "/manage/terminals/", "/manage/export/"):
         visit(page, url(path))
 
     visit(page, url("/pos/pair/"))

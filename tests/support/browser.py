@@ -34,3 +34,18 @@ def screenshot(page, name: str, **options) -> None:
     if directory := os.environ.get("SCREENSHOT_DIR"):
         Path(directory).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(directory, f"{name}.png")), **options)
+
+
+WIDTHS = (1280, 360)  # a desktop and a phone
+
+
+def shoot(page, name: str) -> None:
+    """A screenshot of the whole page at each width (see `screenshot`), named with the page's
+    language; nothing may be wider than the screen."""
+    language = page.evaluate("document.documentElement.lang")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"{name} at {width} px is {overflow} px wide"
+        screenshot(page, f"{name}-{language}-{width}", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})

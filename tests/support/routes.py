@@ -24,7 +24,6 @@ TENANT_ROUTES = {
     "manage/login/": [("GET", "/manage/login/"), ("POST", "/manage/login/")],
     "manage/login/code/": [("GET", "/manage/login/code/"), ("POST", "/manage/login/code/")],
     "manage/logout/": [("POST", "/manage/logout/")],
-    "manage/export/": [("GET", "/manage/export/")],
     "manage/invitation/<uidb64>/<token>/": [("GET", "/manage/invitation/{uid}/set-password/")],
     # Programs, rewards, bonus actions and vouchers (loyalty/views/programs.py).
     "manage/programs/": [("GET", "/manage/programs/")],
@@ -83,6 +82,9 @@ TENANT_ROUTES = {
     "manage/cardholders/<int:pk>/programs/<int:program>/voucher/": [
         ("GET", "/manage/cardholders/{cardholder}/programs/{program}/voucher/"),
         ("POST", "/manage/cardholders/{cardholder}/programs/{program}/voucher/")],
+    # The export of everything (loyalty/views/exports.py).
+    "manage/export/": [("GET", "/manage/export/"), ("POST", "/manage/export/")],
+    "manage/export/<int:pk>/download/": [("GET", "/manage/export/{data_export}/download/")],
     # Staff (loyalty/views/staff.py).
     "manage/staff/": [("GET", "/manage/staff/"), ("POST", "/manage/staff/")],
     "manage/staff/<int:pk>/": [("GET", "/manage/staff/{user}/"), ("POST", "/manage/staff/{user}/")],

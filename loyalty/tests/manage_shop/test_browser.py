@@ -16,9 +16,7 @@ from loyalty.services.terminals import terminal_create
 from tenants.models import Merchant
 from tenants.routing import merchants_changed
 from tests.support.baseline import PASSWORD, owner_email
-from tests.support.browser import screenshot
-
-WIDTHS = (1280, 360)
+from tests.support.browser import shoot
 
 
 @pytest.fixture
@@ -40,17 +38,6 @@ def shop(committed, live_site, page, alice):
     yield url
     Merchant.objects.filter(pk=alice.pk).update(terminal_limit_next=None, terminal_limit_next_from=None)
     merchants_changed()
-
-
-def shoot(page, name):
-    """A screenshot of the whole page at each width; nothing may be wider than the screen."""
-    language = page.evaluate("document.documentElement.lang")
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("document.documentElement.scrollWidth")
-        assert overflow <= width, f"{name} at {width} px is {overflow} px wide"
-        screenshot(page, f"{name}-{language}-{width}", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def switch_language(page, code):

@@ -1,15 +1,10 @@
-"""The journal of bookings in the back office and the bookings of the export: newest first,
-filtered, with a voucher's purpose; alice's journal is not visible from bob's or charlie's host."""
-import csv
-import io
-import zipfile
-
+"""The journal of bookings in the back office: newest first, filtered, with a voucher's purpose;
+alice's journal is not visible from bob's or charlie's host."""
 import pytest
 from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
 from loyalty.services.bookings import booking_earn, booking_reverse, booking_voucher_issue
-from loyalty.services.exports import merchant_export
 from tests.support.baseline import PASSWORD, owner_email
 from tests.support.factories import CardFactory, ProgramFactory
 
@@ -119,12 +114,3 @@ def test_alices_journal_is_invisible_from_bobs_and_charlies_hosts(alice, bob, ch
         for response in (everything, by_card):
             html = response.content.decode()
             assert booked["other"].number not in html and "R-17" not in html
-
-
-def test_the_export_names_each_vouchers_purpose(alice, booked):
-    with schema_context("alice"):
-        archive = zipfile.ZipFile(io.BytesIO(merchant_export(actor=ACTOR)))
-    lines = list(csv.DictReader(io.StringIO(archive.read("bookings.csv").decode())))
-
-    purposes = {int(line["id"]): line["voucher_purpose"] for line in lines}
-    assert purposes == {booked["sale"].pk: "", booked["sale"].pk + 1: "", booked["sold"].pk: "single"}
