@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import re
+import unicodedata
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -318,7 +319,9 @@ def normalise_phone(value: str, *, country: str) -> str:
     """Digits with a leading + in international form where it can be told: "+49 (0)171 1234567",
     "0049 171 1234567" and, for a merchant in Germany, "0171 1234567" all give "+491711234567".
     A single leading 0 is the trunk prefix of the merchant's country (DE and AT both use it);
-    numbers without a prefix at all are kept as their digits."""
+    numbers without a prefix at all are kept as their digits. Invisible format characters (the
+    word joiner our exports put before a "+") are dropped first."""
+    value = "".join(char for char in value if unicodedata.category(char) != "Cf")
     value = value.strip().replace("(0)", "")
     digits = re.sub(r"\D", "", value)
     if not digits:

@@ -217,7 +217,8 @@ def test_blind_index_of_an_email_ignores_case_and_spacing_and_differs_per_mercha
 
 @pytest.mark.parametrize(
     "number", ["0171 1234567", "+49 171 1234567", "+49 (0)171 1234567", "0049 171-123 45 67",
-               "(0171) 123 45 67", " 0171/1234567 "],
+               "(0171) 123 45 67", " 0171/1234567 ",
+               "\u2060+49 171 1234567"],  # as the export writes it, read back by an import
 )
 def test_german_numbers_in_any_spelling_normalise_to_one_form(number):
     assert normalise_phone(number, country="DE") == "+491711234567"
