@@ -1,10 +1,12 @@
-"""Nightly work per merchant: expire lots, queue expiry reminders, award birthday bonuses."""
+"""Work in the background per merchant: the nightly run (expire lots, queue expiry reminders, award
+birthday bonuses) and cardholder imports."""
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from loyalty.actors import Actor
+from loyalty.services import imports
 from loyalty.services.bonuses import birthday_bonuses_award
 from loyalty.services.bookings import lots_expire
 from loyalty.services.reminders import expiry_reminder_send, expiry_reminders_create
@@ -36,3 +38,13 @@ def merchant_nightly() -> dict:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_expiry_reminder(reminder_id: int) -> bool:
     return expiry_reminder_send(reminder_id=reminder_id)
+
+
+@shared_task
+def cardholder_import_run(import_id: int) -> dict | None:
+    """Import a cardholder file (loyalty.services.imports); queued in the merchant's context, so it
+    runs in that merchant's schema. Delivered again after a lost worker, it goes on where it stopped."""
+    job = imports.cardholder_import_run(import_id=import_id)
+    if job is None:
+        return None
+    return {"status": job.status, "created": job.created_count, "skipped": job.skipped_count}

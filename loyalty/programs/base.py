@@ -39,6 +39,8 @@ class ProgramBehaviour:
     # What a return or a reversal cannot take back because it was spent: an open claim that
     # later credits pay off (points), or a refusal (money, stamps).
     takes_back_as_claim: bool = False
+    # Whether amounts are cents (typed in euros, as "12,50") rather than whole points or stamps.
+    counts_money: bool = False
 
     def __init__(self, program):
         self.program = program

@@ -13,6 +13,7 @@ class PrepaidBehaviour(ProgramBehaviour):
     label = _("prepaid balance")
     order = 2
     bookings = frozenset({"top_up", "pay"})
+    counts_money = True
 
     def amount_text(self, amount: int, *, signed: bool = False) -> str:
         return money_text(amount, signed=signed)

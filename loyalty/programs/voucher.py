@@ -28,6 +28,7 @@ class VoucherBehaviour(ProgramBehaviour):
     label = _("voucher / gift card")
     order = 4
     bookings = frozenset({"voucher_issue", "voucher_redeem"})
+    counts_money = True
 
     def amount_text(self, amount: int, *, signed: bool = False) -> str:
         return money_text(amount, signed=signed)
