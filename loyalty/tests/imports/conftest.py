@@ -4,6 +4,7 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
@@ -38,6 +39,13 @@ def signed_in(client, merchant, language="en"):
     response = client.post("/manage/login/", {"username": owner_email(merchant.schema_name), "password": PASSWORD})
     assert response.status_code == 302, response.content.decode()
     return client
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """A request in English leaves English active in this thread: the tests after it expect the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

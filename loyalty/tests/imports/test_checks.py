@@ -269,3 +269,24 @@ def test_an_opening_balance_is_positive_has_a_reason_and_books_once_per_key(in_a
     assert again == first and first.kind == Booking.Kind.OPENING_BALANCE
     assert LedgerEntry.objects.get().amount == 50
     assert Account.objects.get(card=card, program=points).balance == 50
+
+
+def test_a_row_the_ledger_refuses_while_importing_is_undone_whole_and_the_others_stay(in_alice, actor):
+    from tenants.models import Merchant
+
+    prepaid = ProgramFactory(kind="prepaid", name="Guthaben")
+    cards = cards_create_range(first_serial=500, count=3, actor=actor)
+    job = _upload([["E-Mail", "Kartennummer", "Guthaben", "Newsletter"],
+                   ["a@example.com", cards[0].number, "10", "ja"],
+                   ["b@example.com", cards[1].number, "", "ja"],
+                   ["c@example.com", cards[2].number, "5", "ja"]], actor)
+    # The contract ends after the check: the ledger books nothing any more.
+    Merchant.objects.filter(schema_name="alice").update(contract_status="ended")
+
+    job = _import(job, actor)
+
+    assert (job.created_count, sorted(_reasons(job))) == (1, [2, 4])
+    assert _reasons(job)[2].startswith("The contract has ended")
+    assert list(Cardholder.objects.values_list("email", flat=True)) == ["b@example.com"]
+    assert list(Card.objects.filter(cardholder__isnull=False).values_list("number", flat=True)) == [cards[1].number]
+    assert Consent.objects.count() == 1 and not Booking.objects.filter(program=prepaid).exists()

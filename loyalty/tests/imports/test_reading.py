@@ -7,6 +7,7 @@ import zipfile
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
+from django.utils import translation
 
 from loyalty.models import AuditLog, Cardholder, CardholderImport, CustomField
 from loyalty.services import imports
@@ -126,7 +127,7 @@ def _with_cached_value(workbook: bytes, cell: str, value: str) -> bytes:
 def test_what_cannot_be_read_is_refused_in_plain_words_and_nothing_is_stored(in_alice, actor, name, content, message):
     audit_before = AuditLog.objects.count()
 
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         imports.cardholder_import_upload(upload=upload(name, content), actor=actor)
 
     assert message in " ".join(refused.value.messages)
@@ -139,7 +140,7 @@ def test_a_file_over_the_size_limit_is_refused_and_nothing_is_stored(in_alice, a
     content = csv_bytes([["Vorname", "E-Mail"]] + [[f"Name {i}", f"n{i}@example.com"] for i in range(100)])
     assert len(content) > 1_000
 
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         imports.cardholder_import_upload(upload=upload("kunden.csv", content), actor=actor)
 
     assert "larger than" in refused.value.messages[0]
