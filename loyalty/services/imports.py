@@ -7,7 +7,12 @@ by CustomField.value_clean, a person's fields by the Cardholder model (and Djang
 which the back office's and the till's forms use too), a card number by loyalty.cardnumbers, an
 opening balance by the ledger's amount rule. A row is matched to a cardholder already there by its
 card number or e-mail address (blind index) and then left as it is, so importing a file again adds
-nothing and books nothing."""
+nothing and books nothing; a row with neither is refused, as it could not be recognised again.
+
+A row's card number names a card of the merchant's that is not handed out yet (or is the person's
+already); a row without one becomes a cardholder without a card. No blank card is taken for it:
+the person holds no such card, and an opening balance on a card nobody holds would be lost, so a
+balance needs the card number of the card the person has."""
 import codecs
 import csv
 import datetime

@@ -1,3 +1,4 @@
+"""The import's tests: files made as Excel makes them, and alice's owner in the back office."""
 import csv
 import io
 
@@ -5,11 +6,10 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
-from django_tenants.utils import schema_context
 
-from loyalty.actors import Actor
-from tenants.accounts.models import User
-from tests.support.baseline import PASSWORD, owner_email
+# alice's owner signed in (English), in alice's schema, and as an actor: as the back office's tests have them.
+from loyalty.tests.manage.conftest import actor, in_alice, owner, owner_client  # noqa: F401
+from loyalty.tests.manage.conftest import signed_in as owner_signed_in
 
 
 def xlsx_bytes(rows: list[list]) -> bytes:
@@ -35,10 +35,9 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
 
 
 def signed_in(client, merchant, language="en"):
+    """The merchant's owner signed in on this client, reading `language`."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
-    response = client.post("/manage/login/", {"username": owner_email(merchant.schema_name), "password": PASSWORD})
-    assert response.status_code == 302, response.content.decode()
-    return client
+    return owner_signed_in(client, merchant)
 
 
 @pytest.fixture(autouse=True)
@@ -46,25 +45,3 @@ def _default_language_afterwards():
     """A request in English leaves English active in this thread: the tests after it expect the default."""
     yield
     translation.deactivate()
-
-
-@pytest.fixture
-def owner_client(alice, host_client):
-    """alice's owner in the back office, reading English."""
-    return signed_in(host_client(alice), alice)
-
-
-@pytest.fixture
-def in_alice(alice):
-    with schema_context(alice.schema_name):
-        yield alice
-
-
-@pytest.fixture
-def owner(in_alice):
-    return User.objects.get(email=owner_email("alice"))
-
-
-@pytest.fixture
-def actor(owner):
-    return Actor(user=owner)
