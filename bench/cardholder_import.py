@@ -7,7 +7,7 @@ statements per row. Each opening balance is a booking through the ledger's one b
 
 Run: `make bench-cardholder-import` (or with DATABASE_URL / REDIS_URL set:
 `python bench/cardholder_import.py`). Options: --rows 50000 --balances 2 (0, 1 or 2 per row)
---profile (prints the most expensive functions)"""
+--profile preview|import (prints the most expensive functions of that step)"""
 import argparse
 import cProfile
 import csv
@@ -80,7 +80,7 @@ def main():
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--balances", type=int, choices=[0, 1, 2], default=2,
                         help="opening balances per row (each is one booking through the ledger)")
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile", choices=["preview", "import"], help="profile one of the two steps")
     options = parser.parse_args()
 
     merchant, cards, owner = prepare(options.rows)
@@ -93,12 +93,16 @@ def main():
         started = time.perf_counter()
         job = imports.cardholder_import_upload(upload=SimpleUploadedFile("kunden.csv", content), actor=actor)
         uploaded = time.perf_counter() - started
+        profile = cProfile.Profile() if options.profile else None
         started = time.perf_counter()
+        if options.profile == "preview":
+            profile.enable()
         preview = imports.cardholder_import_preview(job)
         checked = time.perf_counter() - started
+        if options.profile == "preview":
+            profile.disable()
         assert preview.new == options.rows, (preview.new, preview.errors[:3])
         imports.cardholder_import_start(job=job, actor=actor)
-        profile = cProfile.Profile() if options.profile else None
         statements = [0]
 
         def count(execute, sql, params, many, context):
@@ -107,10 +111,10 @@ def main():
 
         with connection.execute_wrapper(count):
             started = time.perf_counter()
-            if profile:
+            if options.profile == "import":
                 profile.enable()
             done = imports.cardholder_import_run(import_id=job.pk)
-            if profile:
+            if options.profile == "import":
                 profile.disable()
             took = time.perf_counter() - started
         assert (done.status, done.created_count) == ("done", options.rows), (done.status, done.errors[:3])

@@ -48,6 +48,7 @@ from loyalty.services.audit import audit_record, audit_records
 from loyalty.services.bookings import booking_opening_balance
 from loyalty.services.cardholders import (
     INDEXES,
+    PERSONAL_FIELDS,
     cardholders_create,
     consents_record,
     custom_data_clean,
@@ -421,14 +422,13 @@ class RowInvalid(Exception):
 @dataclass
 class RowPlan:
     """What one row will become: the person's fields for cardholder_create, the card to give them,
-    opening balances per program, consents given or withdrawn; and how the preview shows it."""
+    opening balances per program, consents given or withdrawn."""
 
     number: int
     person: dict = field(default_factory=dict)
     card_number: str = ""
     balances: dict[int, int] = field(default_factory=dict)
     consents: dict[str, bool] = field(default_factory=dict)
-    shown: dict[str, str] = field(default_factory=dict)
 
     @property
     def email_key(self) -> str:
@@ -523,6 +523,7 @@ class RowChecker:
         self.programs = catalog(fresh=True).programs
         self.country = merchant_current().country
         self.genders, self.languages = _gender_names(), _language_names()
+        self._yes_no_fields: dict[tuple[str, str], CustomField] = {}
 
     def check(self, number: int, cells: list) -> RowPlan:
         plan = RowPlan(number=number)
@@ -555,58 +556,60 @@ class RowChecker:
             number = card_number_of(value)
             if not card_number_is_valid(number):
                 raise RowInvalid([_("“%(value)s” is not a valid card number.") % {"value": text}])
-            plan.card_number = plan.shown[target] = number
+            plan.card_number = number
         elif target == "birth_date":
             try:
                 day = date_parse(value)
             except ValueError:
                 raise RowInvalid([_("“%(value)s” is not a date.") % {"value": text}]) from None
             plan.person[target] = day
-            plan.shown[target] = formats.date_format(day, "SHORT_DATE_FORMAT")
         elif target == "email":
             try:
                 validate_email(text)
             except ValidationError:
                 raise RowInvalid([_("“%(value)s” is not an e-mail address.") % {"value": text}]) from None
-            plan.person[target] = plan.shown[target] = text
+            plan.person[target] = text
         elif target == "phone":
             if not normalise_phone(text, country=self.country):
                 raise RowInvalid([_("“%(value)s” is not a phone number.") % {"value": text}])
-            plan.person[target] = plan.shown[target] = text
+            plan.person[target] = text
         elif target == "gender":
             if _plain(text) not in self.genders:
                 raise RowInvalid([_("“%(value)s” is not a gender: please write f, m or d.") % {"value": text}])
             plan.person[target] = self.genders[_plain(text)]
-            plan.shown[target] = Cardholder.Gender(plan.person[target]).label
         elif target == "language":
             if _plain(text) not in self.languages:
                 raise RowInvalid([_("“%(value)s” is not a language of the customer portal (%(codes)s).")
                                   % {"value": text, "codes": ", ".join(dict(settings.LANGUAGES))}])
             plan.person[target] = self.languages[_plain(text)]
-            plan.shown[target] = dict(settings.LANGUAGES)[plan.person[target]]
         elif target == "postcode":
             # A German postcode that Excel kept as a number has lost its leading zero (01067 → 1067).
             if isinstance(value, int | float) and len(text) == 4 and self.country == "DE":
                 text = text.zfill(5)
-            plan.person[target] = plan.shown[target] = text
+            plan.person[target] = text
         elif target in PERSON:
-            plan.person[target] = plan.shown[target] = text
+            plan.person[target] = text
         elif target.startswith(BALANCE):
             program = self.programs[int(target[len(BALANCE):])]
             amount = _amount(program, value)
             if amount is not None:
                 plan.balances[program.pk] = amount
-                plan.shown[target] = program.behaviour.amount_text(amount)
         elif target.startswith(CONSENT):
             purpose = target[len(CONSENT):]
             # Yes or no as a checkbox field reads it ("ja", "x", "1", "nein", …).
-            label = _label(Consent.Purpose(purpose).label)
             try:
-                granted = CustomField(kind=CustomField.Kind.CHECKBOX, label=label).value_clean(value)
+                granted = self._yes_no(purpose).value_clean(value)
             except ValidationError as error:
                 raise RowInvalid(error.messages) from None
             plan.consents[purpose] = granted
-            plan.shown[target] = _("yes") if granted else _("no")
+
+    def _yes_no(self, purpose: str) -> CustomField:
+        """A checkbox field named as the consent, for its rule of yes and no (in the active language)."""
+        key = (purpose, translation.get_language())
+        if key not in self._yes_no_fields:
+            self._yes_no_fields[key] = CustomField(kind=CustomField.Kind.CHECKBOX,
+                                                   label=_label(Consent.Purpose(purpose).label))
+        return self._yes_no_fields[key]
 
     def _custom_take(self, plan: RowPlan, raw: dict) -> list[str]:
         """The own fields' values, each by its field's rule (custom_data_clean)."""
@@ -616,15 +619,35 @@ class RowChecker:
             return [message for messages in error.message_dict.values() for message in messages]
         if clean:
             plan.person["custom_data"] = clean
-        for custom in self.fields:
-            if custom.key in clean:
-                plan.shown[CUSTOM + custom.key] = custom.value_text(clean[custom.key])
         return []
+
+    def shown(self, plan: RowPlan) -> dict[str, str]:
+        """The row as the preview shows it, by target, in the active language's formats."""
+        person, shown = plan.person, {}
+        for _column, target in self.columns:
+            if target == CARD and plan.card_number:
+                shown[target] = plan.card_number
+            elif target == "birth_date" and person.get(target):
+                shown[target] = formats.date_format(person[target], "SHORT_DATE_FORMAT")
+            elif target == "gender" and target in person:
+                shown[target] = str(Cardholder.Gender(person[target]).label)
+            elif target == "language" and target in person:
+                shown[target] = str(dict(settings.LANGUAGES)[person[target]])
+            elif target in PERSON and person.get(target):
+                shown[target] = person[target]
+            elif target.startswith(BALANCE) and (program_id := int(target[len(BALANCE):])) in plan.balances:
+                shown[target] = self.programs[program_id].behaviour.amount_text(plan.balances[program_id])
+            elif target.startswith(CONSENT) and (purpose := target[len(CONSENT):]) in plan.consents:
+                shown[target] = _("yes") if plan.consents[purpose] else _("no")
+            elif target.startswith(CUSTOM) and (key := target[len(CUSTOM):]) in person.get("custom_data", {}):
+                custom = next(custom for custom in self.fields if custom.key == key)
+                shown[target] = custom.value_text(person["custom_data"][key])
+        return shown
 
     def _model_check(self, plan: RowPlan) -> list[str]:
         """The Cardholder model's own rules for the row's fields (what cardholder_create checks)."""
         try:
-            Cardholder(**plan.person).full_clean(exclude=INDEXES)
+            Cardholder(**plan.person).full_clean(exclude=INDEXES + [name for name in PERSONAL_FIELDS if name not in plan.person])
         except ValidationError as error:
             return [f"{_label(_person_label(name))}: {message}" if name in PERSON else message
                     for name, messages in error.message_dict.items() for message in messages]
@@ -758,6 +781,7 @@ class Preview:
     columns: list[int]  # the mapped columns, in the file's order
     targets: list[Target]  # what each of them is imported into
     rows: list[RowOutcome]  # the first rows
+    shown: list[dict[str, str]]  # how each of them reads (empty for a row with an error)
     errors: list[RowOutcome]  # every row with an error (at most ERRORS_KEPT)
     new: int
     existing: int
@@ -776,6 +800,7 @@ def cardholder_import_preview(job: CardholderImport) -> Preview:
         columns=[column for column, _target in checker.columns],
         targets=[checker.targets[target] for _column, target in checker.columns],
         rows=outcomes[:PREVIEW_ROWS], errors=errors[:ERRORS_KEPT],
+        shown=[checker.shown(outcome.plan) if outcome.plan else {} for outcome in outcomes[:PREVIEW_ROWS]],
         new=sum(outcome.kind == NEW for outcome in outcomes),
         existing=sum(outcome.kind == EXISTING for outcome in outcomes), error_count=len(errors),
         earlier=CardholderImport.objects.filter(content_sha256=job.content_sha256, status=JobStatus.DONE)

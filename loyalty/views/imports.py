@@ -119,10 +119,10 @@ class ImportPreviewView(ImportPermissionMixin, View):
         preview = imports.cardholder_import_preview(job)
         rows = [{"outcome": outcome, "cells": [
             # A row to be imported as it will be; a row with an error as the file has it.
-            {"label": target.label, "value": outcome.plan.shown.get(target.key, "") if outcome.plan
+            {"label": target.label, "value": shown.get(target.key, "") if outcome.plan
              else imports.cell_text(outcome.cells[column])}
             for column, target in zip(preview.columns, preview.targets, strict=True)]}
-            for outcome in preview.rows]
+            for outcome, shown in zip(preview.rows, preview.shown, strict=True)]
         return render(request, "loyalty/manage/imports/preview.html",
                       {"job": job, "preview": preview, "rows": rows, "step": 3,
                        "more_errors": preview.error_count - len(preview.errors)})

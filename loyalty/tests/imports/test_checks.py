@@ -246,7 +246,7 @@ def test_the_preview_shows_rows_as_they_will_be_imported_in_the_users_language(i
         preview = imports.cardholder_import_preview(job)
 
     assert (preview.new, preview.existing, preview.error_count) == (1, 0, 1)
-    assert preview.rows[0].plan.shown == {
+    assert preview.shown[0] == {
         "first_name": "Anna", "email": "anna@example.com", "card": card.number, "birth_date": "31.12.1980",
         f"balance:{prepaid.pk}": "1.234,50 €", "consent:newsletter": "ja"}
     assert [(outcome.number, outcome.kind) for outcome in preview.errors] == [(3, "error")]

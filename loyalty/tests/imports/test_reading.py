@@ -2,6 +2,7 @@
 without a BOM and `,`, Excel workbooks; formulas are values, never evaluated; what cannot be read is
 refused in plain words, and nothing is stored then."""
 import io
+import re
 import zipfile
 
 import pytest
@@ -109,7 +110,10 @@ def _with_cached_value(workbook: bytes, cell: str, value: str) -> bytes:
                 marker = f'<c r="{cell}">'.encode()
                 start = data.index(marker)
                 end = data.index(b"</c>", start)
-                data = data[:start] + data[start:end].replace(b"<v />", f"<v>{value}</v>".encode()) + data[end:]
+                # An empty value, as openpyxl writes it: <v/>, <v /> or <v></v>.
+                cached = re.sub(rb"<v\s*/>|<v></v>", f"<v>{value}</v>".encode(), data[start:end])
+                assert cached != data[start:end]
+                data = data[:start] + cached + data[end:]
             archive.writestr(item, data)
     return target.getvalue()
 
