@@ -63,3 +63,7 @@ bench-pos-scan: setup
 .PHONY: bench-cardholder-search
 bench-cardholder-search: setup
 	$(STACK) run bench -- $(PY) bench/cardholder_search.py
+
+.PHONY: bench-cardholder-import
+bench-cardholder-import: setup
+	$(STACK) run bench -- $(PY) bench/cardholder_import.py

@@ -1,11 +1,13 @@
-"""Work per merchant in the background: the nightly run (expire lots, queue expiry reminders, award
-birthday bonuses, delete expired export files) and the export of everything."""
+"""Work per merchant in the background: the nightly run (expire lots, queue expiry reminders,
+award birthday bonuses, delete expired export files), the export of everything and cardholder
+imports."""
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from loyalty.actors import Actor
+from loyalty.services import imports
 from loyalty.services.bonuses import birthday_bonuses_award
 from loyalty.services.bookings import lots_expire
 from loyalty.services.exports import data_export_build, data_exports_expire
@@ -57,3 +59,13 @@ def expire_data_exports_everywhere() -> int:
         with tenant_context(merchant):
             expired += data_exports_expire()
     return expired
+
+
+@shared_task
+def cardholder_import_run(import_id: int) -> dict | None:
+    """Import a cardholder file (loyalty.services.imports); queued in the merchant's context, so it
+    runs in that merchant's schema. Delivered again after a lost worker, it goes on where it stopped."""
+    job = imports.cardholder_import_run(import_id=import_id)
+    if job is None:
+        return None
+    return {"status": job.status, "created": job.created_count, "skipped": job.skipped_count}

@@ -252,6 +252,28 @@ def booking_adjust(*, card_number: str, program: Program | int, amount: int, rea
 
 
 @booking_service
+def booking_opening_balance(*, card_number: str, program: Program | int, amount: int, reason: str,
+                            idempotency_key: str | SystemKey, actor: Actor) -> Booking:
+    """A balance brought over from an earlier system (an import): a credit with the reason naming
+    where it came from; it expires like a credit booked today."""
+    request, card, repeat = _card_request(
+        Kind.OPENING_BALANCE, card_number, idempotency_key, actor, program=_id(program),
+        amount=amount, reason=reason)
+    if repeat:
+        return repeat
+    program = program_get(program)
+    if not reason.strip():
+        raise ReasonRequired()
+    amount_check(amount, text=program.behaviour.amount_text)
+    expires_on = program.behaviour.credit_expires_on(timezone.localdate())
+    booking = booking_post(request, card=card, program=program, reason=reason.strip(),
+                           postings=[Posting(card, program, amount, expires_on=expires_on)])
+    audit_record(actor=actor, action="booking.opening_balance", target=booking, card=card.number,
+                 program=program.pk, amount=amount, reason=reason.strip())
+    return booking
+
+
+@booking_service
 def booking_bonus(*, card_number: str, program: Program | int, points: int, reason: str,
                   idempotency_key: str | SystemKey, actor: Actor) -> Booking:
     """Bonus points (birthday, sign-up, goodwill); they expire like earned points."""

@@ -85,6 +85,15 @@ TENANT_ROUTES = {
     # The export of everything (loyalty/views/exports.py).
     "manage/export/": [("GET", "/manage/export/"), ("POST", "/manage/export/")],
     "manage/export/<int:pk>/download/": [("GET", "/manage/export/{data_export}/download/")],
+    # The cardholder import (loyalty/views/imports.py).
+    "manage/cardholders/import/": [("GET", "/manage/cardholders/import/"), ("POST", "/manage/cardholders/import/")],
+    "manage/cardholders/import/<int:pk>/": [("GET", "/manage/cardholders/import/{cardholder_import}/"),
+                                            ("POST", "/manage/cardholders/import/{cardholder_import}/")],
+    "manage/cardholders/import/<int:pk>/preview/": [
+        ("GET", "/manage/cardholders/import/{cardholder_import}/preview/"),
+        ("POST", "/manage/cardholders/import/{cardholder_import}/preview/")],
+    "manage/cardholders/import/<int:pk>/result/": [("GET", "/manage/cardholders/import/{cardholder_import}/result/")],
+    "manage/cardholders/import/<int:pk>/status/": [("GET", "/manage/cardholders/import/{cardholder_import}/status/")],
     # Staff (loyalty/views/staff.py).
     "manage/staff/": [("GET", "/manage/staff/"), ("POST", "/manage/staff/")],
     "manage/staff/<int:pk>/": [("GET", "/manage/staff/{user}/"), ("POST", "/manage/staff/{user}/")],
