@@ -243,3 +243,13 @@ def terminal_client(host_client):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """A request in one language leaves that language active in the thread (LocaleMiddleware):
+    every test starts from the default again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

@@ -3,9 +3,7 @@ import csv
 import io
 
 import openpyxl
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 # alice's owner signed in (English), in alice's schema, and as an actor: as the back office's tests have them.
 from loyalty.tests.manage.conftest import actor, in_alice, owner, owner_client  # noqa: F401
@@ -38,10 +36,3 @@ def signed_in(client, merchant, language="en"):
     """The merchant's owner signed in on this client, reading `language`."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     return owner_signed_in(client, merchant)
-
-
-@pytest.fixture(autouse=True)
-def _default_language_afterwards():
-    """A request in English leaves English active in this thread: the tests after it expect the default."""
-    yield
-    translation.deactivate()
