@@ -1,11 +1,14 @@
 """Read-side queries over a merchant's cards, balances and bookings."""
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import (
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -15,8 +18,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from loyalty.models import Account, Booking, Card, LedgerEntry, Lot, Terminal
+from loyalty.actors import Actor
+from loyalty.catalog import catalog
+from loyalty.errors import LoyaltyError
+from loyalty.models import Account, Booking, Card, LedgerEntry, Lot, Program, Terminal
 from loyalty.programs.base import AccountState
+from loyalty.services.bookings import booking_effects, booking_reversal_refusal
+from loyalty.services.ledger import service_refusal
 from loyalty.services.terminals import terminal_token_hash
 
 
@@ -111,3 +119,116 @@ def booking_with_entries(booking_id: int) -> Booking:
         .prefetch_related(Prefetch("entries", LedgerEntry.objects.select_related("account__program")))
         .get(pk=booking_id)
     )
+
+
+# --- The journal -----------------------------------------------------------------------------------
+
+
+def journal_filtered(*, date_from: datetime.date | None = None, date_to: datetime.date | None = None,
+                     kind: str = "", program: Program | None = None, terminal: Terminal | None = None,
+                     staff=None, card_number: str = "") -> QuerySet[Booking]:
+    """The bookings the journal's filters pick, narrowed by whatever is given (days in the
+    merchant's time zone, both ends included); in no order, with nothing loaded along."""
+    bookings = Booking.objects.all()
+    if date_from:
+        bookings = bookings.filter(created_at__date__gte=date_from)
+    if date_to:
+        bookings = bookings.filter(created_at__date__lte=date_to)
+    if kind:
+        bookings = bookings.filter(kind=kind)
+    if program is not None:
+        bookings = bookings.filter(program=program)
+    if terminal is not None:
+        bookings = bookings.filter(terminal=terminal)
+    if staff is not None:
+        bookings = bookings.filter(staff_user=staff)
+    if card_number:
+        bookings = bookings.filter(card__number=card_number)
+    return bookings
+
+
+def journal_bookings(**filters) -> QuerySet[Booking]:
+    """The journal: the filtered bookings newest first, with what each changed and whether it was
+    reversed or (partly) returned."""
+    return (journal_filtered(**filters).select_related("card", "program", "terminal", "staff_user")
+            .annotate(reversed_=Exists(Booking.objects.filter(reverses=OuterRef("pk"))),
+                      returned=Exists(Booking.objects.filter(returned_sale=OuterRef("pk"))))
+            .prefetch_related(Prefetch("entries", LedgerEntry.objects.select_related("account")))
+            .order_by("-created_at", "-pk"))
+
+
+@dataclass(frozen=True)
+class ProgramTotal:
+    """What the filtered bookings did to one program's accounts, in its unit (points, stamps or
+    cents): everything credited (zero or more) and everything debited (zero or less)."""
+
+    program: Program
+    credited: int
+    debited: int
+
+
+@dataclass(frozen=True)
+class JournalTotals:
+    bookings: int
+    # Purchase amounts of the sales among them that were not reversed, and of the returns.
+    purchases_cents: int
+    returns_cents: int
+    programs: list[ProgramTotal]
+
+
+def journal_totals(**filters) -> JournalTotals:
+    """The sums of the bookings the journal's filters pick, counted by the database. An entry
+    counts with what it did as the journal shows it: a credit that paid off an open claim with
+    all of it (booking_effects)."""
+    bookings = journal_filtered(**filters)
+    sums = bookings.aggregate(
+        count=Count("pk"),
+        purchases=Coalesce(Sum("purchase_amount_cents",
+                               filter=~Q(kind=Booking.Kind.RETURN) & Q(reversal__isnull=True)), 0),
+        returns=Coalesce(Sum("purchase_amount_cents", filter=Q(kind=Booking.Kind.RETURN)), 0),
+    )
+    per_program = (
+        LedgerEntry.objects.filter(booking__in=bookings.values("pk"))
+        .alias(effect=F("amount") - F("claim_change"))
+        .values("account__program")
+        .annotate(credited=Coalesce(Sum("effect", filter=Q(effect__gt=0)), 0),
+                  debited=Coalesce(Sum("effect", filter=Q(effect__lt=0)), 0))
+        .order_by("account__program")
+    )
+    programs = catalog().programs
+    return JournalTotals(
+        bookings=sums["count"], purchases_cents=sums["purchases"], returns_cents=sums["returns"],
+        programs=[ProgramTotal(programs[row["account__program"]], row["credited"], row["debited"])
+                  for row in per_program],
+    )
+
+
+def cards_current(card_ids) -> dict[int, int]:
+    """For each of these cards, the card that holds its balances now: itself, or the last of the
+    cards that replaced it."""
+    current = {card_id: card_id for card_id in card_ids}
+    while True:
+        successors = dict(Card.objects.filter(pk__in=set(current.values()), replaced_by__isnull=False)
+                          .values_list("pk", "replaced_by"))
+        if not successors:
+            return current
+        current = {card_id: successors.get(now, now) for card_id, now in current.items()}
+
+
+def bookings_reversal_refusals(bookings, *, actor: Actor) -> dict[int, LoyaltyError | None]:
+    """Why this actor cannot reverse each of these bookings (from journal_bookings) now, or None
+    where it can: booking_reversal_refusal's answer, asked with the accounts of the card that holds
+    each booking's balances now, as booking_reverse asks it."""
+    bookings = list(bookings)
+    if (ended := service_refusal()) is not None:
+        return {booking.pk: ended for booking in bookings}
+    current = cards_current({booking.card_id for booking in bookings})
+    states = {card.pk: {account.program_id: account_state(account) for account in card.accounts.all()}
+              for card in cards_with_accounts().filter(pk__in=set(current.values()))}
+    now = timezone.now()
+    return {
+        booking.pk: booking_reversal_refusal(
+            booking, effects=booking_effects(booking.entries.all()), accounts=states.get(current[booking.card_id], {}),
+            reversed_=booking.reversed_, returned=booking.returned, actor=actor, now=now)
+        for booking in bookings
+    }
