@@ -35,7 +35,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "pos.sign_in": gettext_lazy("Signed in at the till"),
     "user.pos_pin_set": gettext_lazy("PIN for the till set"),
     "throttled.wrong-passwords": gettext_lazy("Signing in paused after wrong passwords"),
-    "throttled.wrong-passwords-from-an-address": gettext_lazy("Signing in paused after wrong passwords from one address"),
+    "throttled.wrong-passwords-from-an-address": gettext_lazy(
+        "Signing in paused after wrong passwords from one address"),
     "throttled.wrong-codes": gettext_lazy("Code entry paused after wrong codes"),
     "throttled.wrong-two-factor-codes": gettext_lazy("Code entry paused after wrong codes"),
     "throttled.wrong-two-factor-codes-for-an-account": gettext_lazy("Code entry paused after wrong codes"),

@@ -228,7 +228,8 @@ def bookings_reversal_refusals(bookings, *, actor: Actor) -> dict[int, LoyaltyEr
     now = timezone.now()
     return {
         booking.pk: booking_reversal_refusal(
-            booking, effects=booking_effects(booking.entries.all()), accounts=states.get(current[booking.card_id], {}),
-            reversed_=booking.reversed_, returned=booking.returned, actor=actor, now=now)
+            booking, effects=booking_effects(booking.entries.all()),
+            accounts=states.get(current[booking.card_id], {}), reversed_=booking.reversed_,
+            returned=booking.returned, actor=actor, now=now)
         for booking in bookings
     }

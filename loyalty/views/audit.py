@@ -18,7 +18,7 @@ PERMISSION = "loyalty.view_auditlog"
 
 
 class AuditFilterForm(PeriodFilterForm):
-    family = forms.ChoiceField(label=gettext_lazy("What"), required=False)
+    family = forms.ChoiceField(label=gettext_lazy("Area"), required=False)
     person = forms.ModelChoiceField(label=gettext_lazy("Person"), required=False,
                                     empty_label=gettext_lazy("everyone"),
                                     queryset=get_user_model().objects.order_by("full_name", "email"))

@@ -101,15 +101,17 @@ def _line(booking: Booking, programs, *, reversible: bool) -> dict:
     }
 
 
+def _amount_or_dash(program: Program, amount: int) -> str:
+    return program.behaviour.amount_text(amount, signed=True) if amount else "–"
+
+
 def _totals(totals) -> dict:
     return {
         "bookings": totals.bookings,
         "purchases": money_text(totals.purchases_cents),
         "returns": money_text(totals.returns_cents) if totals.returns_cents else "",
-        "programs": [{"name": total.program.name,
-                      "credited": total.program.behaviour.amount_text(total.credited, signed=bool(total.credited)),
-                      "debited": total.program.behaviour.amount_text(total.debited, signed=bool(total.debited))}
-                     for total in totals.programs],
+        "programs": [{"name": total.program.name, "credited": _amount_or_dash(total.program, total.credited),
+                      "debited": _amount_or_dash(total.program, total.debited)} for total in totals.programs],
     }
 
 
@@ -146,8 +148,10 @@ def _download_header() -> list[str]:
 
 def _download_row(booking: Booking, programs) -> list:
     """A booking as a row of the download: the page's columns, amounts as numbers."""
-    changes = [f"{programs[entry.account.program_id].name}: {entry_text(programs[entry.account.program_id], entry)}"
-               for entry in booking.entries.all()]
+    changes = []
+    for entry in booking.entries.all():
+        program = programs[entry.account.program_id]
+        changes.append(f"{program.name}: {entry_text(program, entry)}")
     cents = booking.purchase_amount_cents
     return [
         booking.pk, local_time_text(booking.created_at), booking.get_kind_display(), _purpose(booking),
@@ -237,8 +241,9 @@ class JournalReversalView(LoginRequiredMixin, PermissionRequiredMixin, View):
             return self.page(request, booking, form, status=400,
                              expired=_("This confirmation has expired: please confirm the reversal again."))
         try:
-            reversal = booking_reverse(booking_id=booking.pk, idempotency_key=f"journal:{form.cleaned_data['key']}",
-                                       actor=request_actor(request), reason=form.cleaned_data["reason"].strip())
+            key = f"journal:{form.cleaned_data['key']}"
+            reversal = booking_reverse(booking_id=booking.pk, idempotency_key=key, actor=request_actor(request),
+                                       reason=form.cleaned_data["reason"].strip())
         except LoyaltyError as refusal:
             return self.page(request, self.booking(pk), form, status=refusal.status, refusal=refusal)
         messages.success(request, _("Booking %(booking)s is reversed: booking %(reversal)s books it back.")

@@ -19,6 +19,15 @@ def till_pair_and_sign_in(page, url, *, code: str, email: str, password: str = P
     page.wait_for_url(url("/pos/"))
 
 
+def back_office_sign_in(page, url, *, email: str, password: str = PASSWORD) -> None:
+    """Signing in to the back office with e-mail and password, landing on the overview."""
+    page.goto(url("/manage/login/"))
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(password)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(url("/manage/"))
+
+
 def screenshot(page, name: str, **options) -> None:
     """A screenshot for a person to look at, kept in $SCREENSHOT_DIR when it is set (else not
     taken): tests assert what they check themselves, and leave no files behind."""

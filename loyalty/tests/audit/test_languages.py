@@ -37,6 +37,6 @@ def test_the_german_log_reads_german(alice, audited, owner_client):
     german = owner_client.get("/manage/audit/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
 
     for text in ("Protokoll", "Buchung storniert", "Stand von Hand korrigiert", "Journal heruntergeladen",
-                 "Im Backoffice angemeldet", "An der Kasse angemeldet", "Kasse → Leitung",
+                 "In der Verwaltung angemeldet", "An der Kasse angemeldet", "Kasse → Leitung",
                  "Was sich geändert hat", "Von wo", "Terminal „Kasse Theke“ · 127.0.0.1", "−5 Punkte"):
         assert text in german, text

@@ -7,14 +7,19 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from loyalty.actors import Actor
 from loyalty.models import AuditLog, Booking
 from loyalty.roles import permissions_of
+from loyalty.services.bookings import booking_earn
 from loyalty.tests.manage.conftest import signed_in
 from loyalty.tests.staff.conftest import sign_in
 from tenants.accounts.models import User
 from tests.support.baseline import PASSWORD
+from tests.support.factories import CardFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +143,18 @@ def test_bob_cannot_reverse_alices_booking(alice, bob, ledger, host_client):
     assert client.get(f"/manage/journal/{sale.pk}/reverse/").status_code == 404
     assert _confirm(client, sale.pk).status_code == 404
     assert _reversals(sale.pk) == 0
+
+
+def test_the_buttons_cost_the_same_queries_for_a_few_bookings_or_a_full_page(alice, ledger, manager_client):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert manager_client.get("/manage/journal/?kind=earn").status_code == 200
+        return len(captured)
+
+    few = queries()
+    with schema_context("alice"):
+        for index in range(30):
+            booking_earn(card_number=CardFactory().number, program=ledger.points, purchase_amount_cents=500,
+                         idempotency_key=f"page-{index}", actor=Actor(label="system:test"))
+
+    assert queries() == few
