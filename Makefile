@@ -55,3 +55,7 @@ bench-booking-cost: setup
 .PHONY: bench-pos-scan
 bench-pos-scan: setup
 	$(STACK) run bench -- $(PY) bench/pos_scan.py
+
+.PHONY: bench-journal
+bench-journal: setup
+	$(STACK) run bench -- $(PY) bench/journal.py

@@ -21,6 +21,7 @@ from loyalty.actors import actor_label_text
 from loyalty.catalog import catalog
 from loyalty.models import AuditLog, Consent, Terminal
 from loyalty.roles import CAPABILITY, capabilities_from_permissions, roles_all
+from loyalty.selectors import days_between
 from loyalty.units import money_text
 
 ACTION_LABELS: dict[str, Promise] = {
@@ -146,11 +147,8 @@ def audit_entries(*, date_from: datetime.date | None = None, date_to: datetime.d
                   family: str = "", person=None, terminal: Terminal | None = None) -> QuerySet[AuditLog]:
     """The audit log, newest first, narrowed by whatever is given: days in the merchant's time
     zone (both ends included), a family of actions, the person or the terminal who did it."""
-    entries = AuditLog.objects.select_related("actor_user", "actor_terminal")
-    if date_from:
-        entries = entries.filter(created_at__date__gte=date_from)
-    if date_to:
-        entries = entries.filter(created_at__date__lte=date_to)
+    entries = (AuditLog.objects.select_related("actor_user", "actor_terminal")
+               .filter(days_between("created_at", date_from, date_to)))
     if family:
         entries = entries.filter(FAMILY[family].condition())
     if person is not None:

@@ -3,11 +3,13 @@ password, or after the code where two-factor sign-in is on (not after the passwo
 invitation's first password, and the till's. A wrong password alone leaves none (the throttle
 counts it, and its lock-out is written down, with the address): rows for each would let anyone
 fill the log."""
+import re
+
 import pytest
 from django_tenants.utils import schema_context
 
 from loyalty.models import AuditLog
-from loyalty.tests.staff.conftest import sign_in_with_code
+from loyalty.tests.staff.conftest import sign_in, sign_in_with_code
 from tenants.accounts.models import AuthenticatorDevice, User
 from tests.support.baseline import PASSWORD, owner_email
 from tests.support.clients import HostClient
@@ -66,3 +68,18 @@ def test_the_tills_sign_in_is_audited_with_the_address(alice, till_client):
 
     [(email, method, address)] = _sign_ins("pos.sign_in")
     assert (email, method, address) == (owner_email("alice"), "password", "127.0.0.1")
+
+
+def test_the_first_password_from_an_invitation_signs_in_and_is_audited(
+        alice, mailoutbox, django_capture_on_commit_callbacks):
+    owner = sign_in(alice, owner_email("alice"))
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.post("/manage/staff/", {"full_name": "Mia Leitung", "email": "mia@alice.example", "role": "manager"})
+    path = re.search(r"/manage/invitation/\S+/", mailoutbox[-1].body).group(0)
+    browser = HostClient(alice.primary_host, REMOTE_ADDR="203.0.113.12")
+    form = browser.get(path, follow=True)
+
+    browser.post(form.redirect_chain[-1][0], {"new_password1": "Kuchen am Nachmittag",
+                                              "new_password2": "Kuchen am Nachmittag"})
+
+    assert _sign_ins()[-1] == ("mia@alice.example", "invitation", "203.0.113.12")

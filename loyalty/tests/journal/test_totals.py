@@ -10,10 +10,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
+from loyalty.models import Booking
 from loyalty.selectors import journal_totals
 from loyalty.services.bookings import booking_earn
 from tenants.accounts.models import User
 from tests.support.baseline import owner_email
+from tests.support.factories import CardFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +139,22 @@ def test_the_page_shows_the_totals_of_its_filter(alice, ledger, owner_client):
     assert "Guthaben" in totals and "+50.00 €" in totals and "−12.34 €" in totals
     assert "Bonuspunkte" not in totals
     assert "Totals of all bookings" in everything and "Kaffeekarte" in everything and "+3 stamps" in everything
+
+
+def test_a_day_is_the_merchants_day_not_utcs(alice, owner_client):
+    """Half past midnight in Berlin on 2 March is still 1 March in UTC: it is the 2nd's booking."""
+    with schema_context("alice"):
+        sale = booking_earn(card_number=CardFactory().number, program=ProgramFactory(kind="points"),
+                            purchase_amount_cents=1_000, idempotency_key="midnight", actor=Actor(label="system:test"))
+        with connection.cursor() as cursor:  # bookings are append-only: the trigger waits a statement
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE loyalty_booking DISABLE TRIGGER loyalty_booking_append_only")
+            Booking.objects.filter(pk=sale.pk).update(
+                created_at=datetime.datetime(2026, 3, 1, 23, 30, tzinfo=datetime.UTC))
+            cursor.execute("ALTER TABLE loyalty_booking ENABLE TRIGGER loyalty_booking_append_only")
+        on_the_second = journal_totals(date_from=datetime.date(2026, 3, 2), date_to=datetime.date(2026, 3, 2))
+        on_the_first = journal_totals(date_from=datetime.date(2026, 3, 1), date_to=datetime.date(2026, 3, 1))
+
+    assert (on_the_second.bookings, on_the_first.bookings) == (1, 0)
+    html = owner_client.get("/manage/journal/?date_from=2026-03-02&date_to=2026-03-02").content.decode()
+    assert f'id="booking-{sale.pk}"' in html
