@@ -1,5 +1,6 @@
 """Read-side queries over a merchant's cards, balances and bookings."""
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -64,15 +65,18 @@ def cards_in_number_range(first_number: str, last_number: str) -> list[Card]:
     return list(Card.objects.filter(number__gte=first_number, number__lte=last_number).order_by("number"))
 
 
-def cards_with_accounts(*, today: datetime.date | None = None) -> QuerySet[Card]:
-    """Cards with their holder and accounts, each account annotated with `expired`: what of its
-    balance has expired but is not booked away yet (see account_state)."""
+def accounts_with_expired(*, today: datetime.date | None = None) -> QuerySet[Account]:
+    """Accounts annotated with `expired`: what of the balance has expired but is not booked away
+    yet (see account_state)."""
     today = today or timezone.localdate()
     expired = (Lot.objects.expired(on=today).filter(account=OuterRef("pk"))
                .values("account").annotate(total=Sum("remaining")).values("total"))
-    accounts = (Account.objects.select_related("program")
-                .annotate(expired=Coalesce(Subquery(expired), Value(0)))
-                .order_by("program_id"))
+    return Account.objects.annotate(expired=Coalesce(Subquery(expired), Value(0)))
+
+
+def cards_with_accounts(*, today: datetime.date | None = None) -> QuerySet[Card]:
+    """Cards with their holder and accounts, each account annotated with `expired`."""
+    accounts = accounts_with_expired(today=today).select_related("program").order_by("program_id")
     return Card.objects.select_related("cardholder").prefetch_related(Prefetch("accounts", accounts))
 
 
@@ -193,13 +197,19 @@ def journal_totals(**filters) -> JournalTotals:
     bookings = journal_filtered(**filters)
     sums = bookings.aggregate(
         count=Count("pk"),
-        purchases=Coalesce(Sum("purchase_amount_cents",
-                               filter=~Q(kind=Booking.Kind.RETURN) & Q(reversal__isnull=True)), 0),
+        purchases=Coalesce(Sum("purchase_amount_cents", filter=~Q(kind=Booking.Kind.RETURN)), 0),
         returns=Coalesce(Sum("purchase_amount_cents", filter=Q(kind=Booking.Kind.RETURN)), 0),
     )
+    filtered = any(filters.values())
+    # Reversals are few: the sales they undid are found from them, not by looking at every sale.
+    reversals = Booking.objects.filter(reverses__isnull=False).exclude(reverses__kind=Booking.Kind.RETURN)
+    if filtered:
+        reversals = reversals.filter(reverses__in=bookings.values("pk"))
+    reversed_sales = reversals.aggregate(total=Coalesce(Sum("reverses__purchase_amount_cents"), 0))["total"]
+    # Without a filter every entry counts: no need to match them with their bookings.
+    entries = LedgerEntry.objects.filter(booking__in=bookings.values("pk")) if filtered else LedgerEntry.objects.all()
     per_program = (
-        LedgerEntry.objects.filter(booking__in=bookings.values("pk"))
-        .alias(effect=F("amount") - F("claim_change"))
+        entries.alias(effect=F("amount") - F("claim_change"))
         .values("account__program")
         .annotate(credited=Coalesce(Sum("effect", filter=Q(effect__gt=0)), 0),
                   debited=Coalesce(Sum("effect", filter=Q(effect__lt=0)), 0))
@@ -207,10 +217,49 @@ def journal_totals(**filters) -> JournalTotals:
     )
     programs = catalog().programs
     return JournalTotals(
-        bookings=sums["count"], purchases_cents=sums["purchases"], returns_cents=sums["returns"],
+        bookings=sums["count"], purchases_cents=sums["purchases"] - reversed_sales, returns_cents=sums["returns"],
         programs=[ProgramTotal(programs[row["account__program"]], row["credited"], row["debited"])
                   for row in per_program],
     )
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """What a ledger entry did, for a journal row: as much as loyalty.pos.serializers.entry_text reads."""
+
+    program_id: int
+    amount: int
+    claim_change: int
+
+
+JOURNAL_ROW_FIELDS = ("pk", "created_at", "kind", "card__number", "program_id", "purchase_amount_cents",
+                      "receipt_number", "terminal__name", "staff_user__full_name", "staff_user__email",
+                      "actor_label", "reversed_")
+
+
+def journal_rows(*, chunk_size: int = 2000, **filters) -> Iterator[tuple[dict, list[EntryChange]]]:
+    """The journal's bookings newest first as plain values (JOURNAL_ROW_FIELDS) with what their
+    entries did, read a chunk at a time: for downloads of any length, at a steady memory."""
+    bookings = (journal_filtered(**filters)
+                .annotate(reversed_=Exists(Booking.objects.filter(reverses=OuterRef("pk"))))
+                .order_by("-created_at", "-pk").values(*JOURNAL_ROW_FIELDS))
+    chunk = []
+    for booking in bookings.iterator(chunk_size=chunk_size):
+        chunk.append(booking)
+        if len(chunk) == chunk_size:
+            yield from _with_entries(chunk)
+            chunk = []
+    yield from _with_entries(chunk)
+
+
+def _with_entries(bookings: list[dict]) -> Iterator[tuple[dict, list[EntryChange]]]:
+    entries: dict[int, list[EntryChange]] = {}
+    found = (LedgerEntry.objects.filter(booking__in=[booking["pk"] for booking in bookings]).order_by("pk")
+             .values_list("booking_id", "account__program_id", "amount", "claim_change"))
+    for booking_id, program_id, amount, claim_change in found:
+        entries.setdefault(booking_id, []).append(EntryChange(program_id, amount, claim_change))
+    for booking in bookings:
+        yield booking, entries.get(booking["pk"], [])
 
 
 def cards_current(card_ids) -> dict[int, int]:
@@ -233,8 +282,9 @@ def bookings_reversal_refusals(bookings, *, actor: Actor) -> dict[int, LoyaltyEr
     if (ended := service_refusal()) is not None:
         return {booking.pk: ended for booking in bookings}
     current = cards_current({booking.card_id for booking in bookings})
-    states = {card.pk: {account.program_id: account_state(account) for account in card.accounts.all()}
-              for card in cards_with_accounts().filter(pk__in=set(current.values()))}
+    states: dict[int, dict[int, AccountState]] = {}
+    for account in accounts_with_expired().filter(card__in=set(current.values())):
+        states.setdefault(account.card_id, {})[account.program_id] = account_state(account)
     now = timezone.now()
     return {
         booking.pk: booking_reversal_refusal(
