@@ -6,7 +6,7 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
 from loyalty.actors import Actor
-from loyalty.models import Booking
+from loyalty.models import AuditLog, Booking
 from loyalty.services.bookings import booking_adjust, booking_earn, booking_top_up
 from tests.support.baseline import owner_email
 from tests.support.browser import back_office_sign_in, screenshot
@@ -62,8 +62,10 @@ def test_the_owner_reverses_a_purchase_from_the_journal(shop, page):
 def test_the_journal_the_confirmation_and_the_audit_log_fit_the_screen(shop, page, language, width):
     page.context.add_cookies([{"name": "django_language", "value": language, "url": shop["url"]("/")}])
     page.set_viewport_size({"width": width, "height": 900 if width > 400 else 740})
+    with schema_context("alice"):
+        adjustment = AuditLog.objects.get(action="booking.adjustment").pk
     for name, path in (("journal", "/manage/journal/"), ("reversal", f"/manage/journal/{shop['sale'].pk}/reverse/"),
-                       ("audit-log", "/manage/audit/")):
+                       ("audit-log", "/manage/audit/"), ("audit-entry", f"/manage/audit/{adjustment}/")):
         page.goto(shop["url"](path))
         expect(page.locator("h1")).to_be_visible()
 
