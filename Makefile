@@ -67,3 +67,7 @@ bench-cardholder-search: setup
 .PHONY: bench-cardholder-import
 bench-cardholder-import: setup
 	$(STACK) run bench -- $(PY) bench/cardholder_import.py
+
+.PHONY: bench-journal
+bench-journal: setup
+	$(STACK) run bench -- $(PY) bench/journal.py

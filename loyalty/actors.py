@@ -2,8 +2,17 @@
 key, or the system."""
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 # The idempotency keys of the system's own bookings (expiry, bonuses) live here; no client's do.
 SYSTEM_SCOPE = "system"
+SYSTEM_PREFIX, API_KEY_PREFIX = "system:", "API: "
+# The system's own jobs, and the labels of writes before anyone is signed in, as people read them.
+_SYSTEM_TASKS = {"nightly": gettext_lazy("nightly run"), "setup": gettext_lazy("set-up"),
+                 "demo": gettext_lazy("demo data")}
+_LABELS = {"back-office sign-in": gettext_lazy("Sign-in form of the back office"),
+           "till pairing": gettext_lazy("Pairing of a till")}
 
 
 @dataclass(frozen=True)
@@ -17,13 +26,13 @@ class Actor:
 
     @classmethod
     def system(cls, label: str) -> "Actor":
-        return cls(label=f"system:{label}")
+        return cls(label=f"{SYSTEM_PREFIX}{label}")
 
     @classmethod
     def for_api_key(cls, api_key) -> "Actor":
         """A cash register booking through the REST API with a key: the booking's and the audit
         row's label names the key ("API: Kasse Filiale 2"), as they have no person or terminal."""
-        return cls(api_key=api_key, label=f"API: {api_key.name}"[:100])
+        return cls(api_key=api_key, label=f"{API_KEY_PREFIX}{api_key.name}"[:100])
 
     def __post_init__(self):
         if self.user is None and self.terminal is None and not self.label:
@@ -54,3 +63,14 @@ class Actor:
         if self.user is not None:
             return f"user:{self.user.pk}"
         return SYSTEM_SCOPE
+
+
+def actor_label_text(label: str) -> str:
+    """An actor's label (a booking's or an audit row's, where no person signed) in words:
+    `System (nightly run)`, `API key “Kasse 2”`."""
+    if label.startswith(API_KEY_PREFIX):
+        return _("API key “%(name)s”") % {"name": label[len(API_KEY_PREFIX):]}
+    if label.startswith(SYSTEM_PREFIX):
+        task = label[len(SYSTEM_PREFIX):]
+        return _("System (%(task)s)") % {"task": _SYSTEM_TASKS.get(task, task)}
+    return str(_LABELS.get(label, label))

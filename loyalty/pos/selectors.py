@@ -1,11 +1,11 @@
-"""Read-side queries of the till and of the back office's terminal and journal pages."""
+"""Read-side queries of the till and of the back office's terminal pages."""
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
-from loyalty.models import AuditLog, Booking, LedgerEntry, PairingCode, Program, Reward, Terminal
+from loyalty.models import AuditLog, Booking, PairingCode, Program, Reward, Terminal
 
 SIGN_IN_ACTION = "pos.sign_in"
 # Staff offered for the PIN quick switch: who signed in on this till within this time.
@@ -47,29 +47,3 @@ def sales_returned_cents(sale_ids: list[int]) -> dict[int, int]:
     totals = (Booking.objects.filter(returned_sale__in=sale_ids).values("returned_sale")
               .annotate(total=Sum("purchase_amount_cents")).values_list("returned_sale", "total"))
     return dict(totals)
-
-
-def journal_bookings(*, date_from: datetime.date | None = None, date_to: datetime.date | None = None,
-                     kind: str = "", program: Program | None = None, terminal: Terminal | None = None,
-                     staff=None, card_number: str = "") -> QuerySet[Booking]:
-    """The journal: bookings newest first, with what each changed and whether it was reversed,
-    narrowed by whatever is given (days in the merchant's time zone, both ends included)."""
-    bookings = Booking.objects.all()
-    if date_from:
-        bookings = bookings.filter(created_at__date__gte=date_from)
-    if date_to:
-        bookings = bookings.filter(created_at__date__lte=date_to)
-    if kind:
-        bookings = bookings.filter(kind=kind)
-    if program is not None:
-        bookings = bookings.filter(program=program)
-    if terminal is not None:
-        bookings = bookings.filter(terminal=terminal)
-    if staff is not None:
-        bookings = bookings.filter(staff_user=staff)
-    if card_number:
-        bookings = bookings.filter(card__number=card_number)
-    return (bookings.select_related("card", "program", "terminal", "staff_user")
-            .annotate(reversed_=Exists(Booking.objects.filter(reverses=OuterRef("pk"))))
-            .prefetch_related(Prefetch("entries", LedgerEntry.objects.select_related("account")))
-            .order_by("-created_at", "-pk"))

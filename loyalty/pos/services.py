@@ -115,11 +115,12 @@ def cashier_group() -> Group:
     return role_group(BUILT_IN_ROLES[CASHIER])
 
 
-def _signed_in(user, *, terminal: Terminal, method: str):
+def _signed_in(user, *, terminal: Terminal, method: str, address: str):
     if not user.has_perm(TILL_PERMISSION):
         raise SignInFailed(_("This account may not use the till. The owner can give it the "
                              "cashier role."))
-    audit_record(actor=Actor(user=user, terminal=terminal), action=SIGN_IN_ACTION, method=method)
+    audit_record(actor=Actor(user=user, terminal=terminal, address=address), action=SIGN_IN_ACTION,
+                 method=method)
     return user
 
 
@@ -138,10 +139,10 @@ def till_sign_in_password(*, email: str, password: str, terminal: Terminal, addr
     user = _till_password(email=email, password=password, terminal=terminal, address=address)
     if user is None:
         raise SignInFailed()
-    return _signed_in(user, terminal=terminal, method="password")
+    return _signed_in(user, terminal=terminal, method="password", address=address)
 
 
-def till_sign_in_pin(*, user_id: int, pin: str, terminal: Terminal):
+def till_sign_in_pin(*, user_id: int, pin: str, terminal: Terminal, address: str):
     """The quick switch: a colleague who signed in here before, with their PIN. Wrong PINs are
     counted per person, across tills, because that is what a guesser would try."""
     subject = f"user:{user_id}"
@@ -154,7 +155,7 @@ def till_sign_in_pin(*, user_id: int, pin: str, terminal: Terminal):
             raise SignInFailed(_("This PIN is not right."))
     except Throttled as throttled:
         raise too_many(throttled, PINS_PAUSED) from None
-    return _signed_in(user, terminal=terminal, method="pin")
+    return _signed_in(user, terminal=terminal, method="pin", address=address)
 
 
 def till_pin_set(*, user, password: str, pin: str, terminal: Terminal, address: str) -> bool:

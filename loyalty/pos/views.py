@@ -99,7 +99,7 @@ def sign_in(request, till):
                                              terminal=till.terminal, address=client_address(request))
             else:
                 user = till_sign_in_pin(user_id=data["user"], pin=data["pin"],
-                                        terminal=till.terminal)
+                                        terminal=till.terminal, address=client_address(request))
         except LoyaltyError as error:
             form.add_error(None, str(error))
             refusal = error

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from loyalty.actors import Actor
 from loyalty.models import ApiKey
 from loyalty.services.api_keys import api_key_create, api_key_revoke
+from loyalty.views import request_actor
 from loyalty.views.terminals import last_seen_text
 
 
@@ -44,7 +44,7 @@ class ApiKeyListView(ApiKeysPermissionMixin, View):
         if not form.is_valid():
             return self.get(request, form=form)
         api_key, token = api_key_create(name=form.cleaned_data["name"], scope=form.cleaned_data["scope"],
-                                        actor=Actor(user=request.user))
+                                        actor=request_actor(request))
         # Shown this once: only a hash of the key is kept.
         return render(request, "loyalty/manage/api_key_created.html", {
             "api_key": api_key, "token": token, "api_url": request.build_absolute_uri("/api/"),
@@ -60,7 +60,7 @@ class ApiKeyRevokeView(ApiKeysPermissionMixin, View):
 
     def post(self, request, pk):
         api_key = get_object_or_404(ApiKey, pk=pk, revoked_at__isnull=True)
-        api_key_revoke(api_key=api_key, actor=Actor(user=request.user))
+        api_key_revoke(api_key=api_key, actor=request_actor(request))
         messages.success(request, _("The API key “%(name)s” is revoked: requests with it are refused "
                                     "from now on.") % {"name": api_key.name})
         return redirect("api-keys")

@@ -12,23 +12,33 @@ from loyalty.actors import Actor
 from loyalty.overview import shop_overview
 from loyalty.services.audit import audit_record
 from loyalty.services.staff import BACK_OFFICE_PERMISSION, two_factor_needed
+from loyalty.views import request_actor
 from tenants.accounts.forms import ThrottledAuthenticationForm, ThrottledLoginMixin
 from tenants.accounts.views import TwoFactorStepView, two_factor_pending, two_factor_pending_user_id
 
+SIGN_IN_ACTION = "user.sign_in"
 
-def password_accepted(request, user, *, next_url: str):
+
+def signed_in_record(request, *, method: str) -> None:
+    """The audit row of a sign-in to the back office, with the address it came from: `method` is
+    what it took (password, two_factor: password and code, invitation: the first password)."""
+    audit_record(actor=request_actor(request), action=SIGN_IN_ACTION, method=method)
+
+
+def password_accepted(request, user, *, next_url: str, method: str = "password"):
     """After the right password (at the sign-in or from an invitation): signed in, or on to the
     authenticator's code first where the merchant or the person asks for it."""
     if two_factor_needed(user):
         return two_factor_pending(request, user, next_url=next_url)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    signed_in_record(request, method=method)
     return redirect(next_url)
 
 
 class ManageLoginForm(ThrottledAuthenticationForm):
     def lockout_record(self, *, email: str, address: str) -> None:
-        audit_record(actor=Actor(label="back-office sign-in"), action="throttled.wrong-passwords",
-                     account=email, address=address)
+        audit_record(actor=Actor(label="back-office sign-in", address=address),
+                     action="throttled.wrong-passwords", account=email)
 
 
 class ManageLoginView(ThrottledLoginMixin, auth_views.LoginView):
@@ -59,8 +69,11 @@ class ManageTwoFactorView(TwoFactorStepView):
         return self.request.tenant.name.replace(":", "")
 
     def lockout_record(self, *, address: str) -> None:
-        audit_record(actor=Actor(label="back-office sign-in"), action="throttled.wrong-codes",
-                     account=self.user.email, address=address)
+        audit_record(actor=Actor(label="back-office sign-in", address=address), action="throttled.wrong-codes",
+                     account=self.user.email)
+
+    def signed_in_record(self) -> None:
+        signed_in_record(self.request, method="two_factor")
 
 
 class InvitationView(auth_views.PasswordResetConfirmView):
@@ -79,7 +92,7 @@ class InvitationView(auth_views.PasswordResetConfirmView):
         del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
         if not user.has_perm(BACK_OFFICE_PERMISSION):
             return render(self.request, "loyalty/manage/staff/invitation_done.html", {"person": user})
-        return password_accepted(self.request, user, next_url=reverse("home"))
+        return password_accepted(self.request, user, next_url=reverse("home"), method="invitation")
 
 
 class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):

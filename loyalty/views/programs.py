@@ -37,6 +37,7 @@ from loyalty.services.programs import (
     starter_template,
 )
 from loyalty.units import money_text
+from loyalty.views import request_actor
 from loyalty.views.program_forms import (
     PROGRAM_FORMS,
     BonusActionForm,
@@ -52,7 +53,7 @@ class BackOfficeMixin(LoginRequiredMixin, PermissionRequiredMixin):
     """Owners and managers, by the permission each page names; a cashier gets 403."""
 
     def actor(self) -> Actor:
-        return Actor(user=self.request.user)
+        return request_actor(self.request)
 
 
 def _kind_form(kind: str):

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from loyalty.actors import Actor
 from loyalty.models import ShopSettings
 from loyalty.services.shop import (
     BRANDING_FIELDS,
@@ -27,6 +26,7 @@ from loyalty.services.shop import (
     shop_logo_replace,
     shop_settings_update,
 )
+from loyalty.views import request_actor
 
 # As the till reads amounts: whole euros, or with one or two decimals after a comma or a point.
 EUROS = re.compile(r"^(\d{1,6})(?:[.,](\d{1,2}))?$")
@@ -116,7 +116,7 @@ class SettingsView(SettingsPermissionMixin, View):
         form = SettingsForm(request.POST, initial=_initial())
         if form.is_valid():
             try:
-                shop_settings_update(actor=Actor(user=request.user), **form.cleaned_data)
+                shop_settings_update(actor=request_actor(request), **form.cleaned_data)
             except ValidationError as refusal:
                 form.add_error(None, refusal)
             else:
@@ -130,13 +130,13 @@ class LogoView(SettingsPermissionMixin, View):
 
     def post(self, request):
         if "remove" in request.POST:
-            shop_logo_remove(actor=Actor(user=request.user))
+            shop_logo_remove(actor=request_actor(request))
             messages.success(request, _("The logo is removed."))
             return redirect("settings")
         logo_form = LogoForm(request.POST, request.FILES)
         if logo_form.is_valid():
             try:
-                shop_logo_replace(upload=logo_form.cleaned_data["logo"], actor=Actor(user=request.user))
+                shop_logo_replace(upload=logo_form.cleaned_data["logo"], actor=request_actor(request))
             except ValidationError as refusal:
                 logo_form.add_error("logo", refusal)
             else:

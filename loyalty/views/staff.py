@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_otp import login as otp_login
 
-from loyalty.actors import Actor
 from loyalty.catalog import catalog
 from loyalty.roles import CAPABILITIES, CAPABILITY, CUSTOM_PREFIX, role_by_key, role_of, roles_all
 from loyalty.services import staff as staff_services
 from loyalty.services.staff import StaffChangeRefused
+from loyalty.views import request_actor
 from tenants.accounts.forms import CodeForm
 from tenants.accounts.models import User
 from tenants.accounts.services import authenticator_for_enrolment, two_factor_verify
@@ -67,10 +67,6 @@ def _refused(form, refused: StaffChangeRefused):
     form.add_error(refused.field if refused.field in form.fields else None, refused.message)
 
 
-def _actor(request) -> Actor:
-    return Actor(user=request.user)
-
-
 class StaffListView(StaffPermissionMixin, View):
     """Everyone, the invitation form, the roles in plain words and the two-factor requirement."""
 
@@ -96,7 +92,7 @@ class StaffListView(StaffPermissionMixin, View):
             try:
                 person = staff_services.staff_invite(
                     email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"],
-                    role=role_by_key(form.cleaned_data["role"]), actor=_actor(request))
+                    role=role_by_key(form.cleaned_data["role"]), actor=request_actor(request))
             except StaffChangeRefused as refused:
                 _refused(form, refused)
             else:
@@ -131,7 +127,7 @@ class StaffPersonView(StaffPermissionMixin, View):
         if form.is_valid():
             role = role_by_key(form.cleaned_data["role"])
             try:
-                staff_services.staff_role_change(person=person, role=role, actor=_actor(request))
+                staff_services.staff_role_change(person=person, role=role, actor=request_actor(request))
             except StaffChangeRefused as refused:
                 _refused(form, refused)
             else:
@@ -154,7 +150,7 @@ class StaffDeactivateView(StaffPermissionMixin, View):
     def post(self, request, pk):
         person = get_object_or_404(User, pk=pk, is_active=True)
         try:
-            staff_services.staff_deactivate(person=person, actor=_actor(request))
+            staff_services.staff_deactivate(person=person, actor=request_actor(request))
         except StaffChangeRefused as refused:
             messages.error(request, refused.message)
             return redirect("staff-person", pk=person.pk)
@@ -171,7 +167,7 @@ class PersonActionView(StaffPermissionMixin, View):
     def post(self, request, pk):
         person = get_object_or_404(User, pk=pk)
         try:
-            self.service(person=person, actor=_actor(request))
+            self.service(person=person, actor=request_actor(request))
         except StaffChangeRefused as refused:
             messages.error(request, refused.message)
         else:
@@ -223,10 +219,10 @@ class CustomRoleView(OwnerOnlyMixin, View):
                 if role is None:
                     role = staff_services.role_create(name=form.cleaned_data["name"],
                                                       capabilities=form.cleaned_data["capabilities"],
-                                                      actor=_actor(request))
+                                                      actor=request_actor(request))
                 else:
                     staff_services.role_change(role=role, capabilities=form.cleaned_data["capabilities"],
-                                               actor=_actor(request))
+                                               actor=request_actor(request))
             except StaffChangeRefused as refused:
                 _refused(form, refused)
             else:
@@ -238,7 +234,7 @@ class CustomRoleView(OwnerOnlyMixin, View):
 class TwoFactorRequirementView(OwnerOnlyMixin, View):
     def post(self, request):
         required = request.POST.get("required") == "on"
-        staff_services.two_factor_requirement_set(required=required, actor=_actor(request))
+        staff_services.two_factor_requirement_set(required=required, actor=request_actor(request))
         messages.success(request, _("Two-factor sign-in is now required for everyone with back-office access.")
                          if required else _("Two-factor sign-in is now optional."))
         return redirect("staff")
@@ -272,7 +268,7 @@ class TwoFactorSetupView(LoginRequiredMixin, PermissionRequiredMixin, View):
             if device is None:
                 form.add_error("code", CODE_WRONG)
             else:
-                staff_services.two_factor_enrolled(user=request.user, actor=_actor(request))
+                staff_services.two_factor_enrolled(user=request.user, actor=request_actor(request))
                 otp_login(request, device)
                 messages.success(request, _("Two-factor sign-in is set up: from now on, signing in asks "
                                             "for the code from your app."))

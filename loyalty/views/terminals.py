@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
-from loyalty.actors import Actor
 from loyalty.errors import TerminalLimitReached
 from loyalty.models import Terminal
 from loyalty.pos.selectors import pairing_codes_open, terminals_active
 from loyalty.pos.services import pairing_code_create
 from loyalty.services.terminals import terminal_rename, terminal_revoke, terminal_seats
+from loyalty.views import request_actor
 
 # Within this, "last seen" is said as minutes ago; after it as a date and time.
 LAST_SEEN_RELATIVE = datetime.timedelta(hours=1)
@@ -72,7 +72,7 @@ class TerminalListView(TerminalsPermissionMixin, View):
             return self.get(request, form=form)
         try:
             pairing_code, code = pairing_code_create(terminal_name=form.cleaned_data["terminal_name"],
-                                                     actor=Actor(user=request.user))
+                                                     actor=request_actor(request))
         except TerminalLimitReached as refusal:
             return self.get(request, form=form, refusal=str(refusal))
         # Shown this once: only a hash of the code is kept.
@@ -97,7 +97,7 @@ class TerminalEditView(TerminalsPermissionMixin, View):
         form = TerminalRenameForm(request.POST)
         if not form.is_valid():
             return self.get(request, pk, form=form)
-        terminal_rename(terminal=terminal, name=form.cleaned_data["name"], actor=Actor(user=request.user))
+        terminal_rename(terminal=terminal, name=form.cleaned_data["name"], actor=request_actor(request))
         messages.success(request, _("The till is now called “%(name)s”.") % {"name": terminal.name})
         return redirect("terminals")
 
@@ -111,7 +111,7 @@ class TerminalRevokeView(TerminalsPermissionMixin, View):
 
     def post(self, request, pk):
         terminal = get_object_or_404(Terminal, pk=pk, is_active=True)
-        terminal_revoke(terminal=terminal, actor=Actor(user=request.user))
+        terminal_revoke(terminal=terminal, actor=request_actor(request))
         messages.success(request, _("“%(name)s” is revoked: it cannot book any more, and its seat "
                                     "is free.") % {"name": terminal.name})
         return redirect("terminals")

@@ -56,6 +56,9 @@ class TwoFactorStepView(ThrottledLoginMixin, FormView):
     def lockout_record(self, *, address: str) -> None:
         """Write the pause down in the host's audit log."""
 
+    def signed_in_record(self) -> None:
+        """Write the sign-in down in the host's audit log (the request is signed in by now)."""
+
     def default_url(self) -> str:
         return reverse("home")
 
@@ -86,6 +89,7 @@ class TwoFactorStepView(ThrottledLoginMixin, FormView):
             return self.form_invalid(form)
         login(self.request, self.user, backend="django.contrib.auth.backends.ModelBackend")
         otp_login(self.request, device)
+        self.signed_in_record()
         next_url = self.request.GET.get("next", "")
         safe = url_has_allowed_host_and_scheme(next_url, allowed_hosts={self.request.get_host()},
                                                require_https=self.request.is_secure())

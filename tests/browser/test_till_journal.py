@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from loyalty.actors import Actor
 from loyalty.services.bookings import booking_earn, booking_reverse, booking_voucher_issue
-from tests.support.baseline import PASSWORD, owner_email
-from tests.support.browser import screenshot
+from tests.support.baseline import owner_email
+from tests.support.browser import back_office_sign_in, screenshot
 from tests.support.factories import CardFactory, ProgramFactory
 
 ACTOR = Actor(label="system:test")
@@ -26,11 +26,7 @@ def journal(committed, live_site, page, alice):
         booking_voucher_issue(card_number=other.number, program=voucher, amount_cents=5_000,
                               idempotency_key="voucher", actor=ACTOR)
     url = lambda path: live_site.url(alice.primary_host, path)  # noqa: E731
-    page.goto(url("/manage/login/"))
-    page.locator("#id_username").fill(owner_email(alice.schema_name))
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_url(url("/manage/"))
+    back_office_sign_in(page, url, email=owner_email(alice.schema_name))
     return {"url": url, "card": card, "other": other}
 
 

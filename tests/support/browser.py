@@ -20,11 +20,11 @@ def till_pair_and_sign_in(page, url, *, code: str, email: str, password: str = P
 
 
 def back_office_sign_in(page, url, *, email: str, password: str = PASSWORD, lands_on: str = "/manage/") -> None:
-    """Sign in to the back office with the password alone, in German, from /manage/login/."""
+    """Sign in to the back office with e-mail and password alone (in any language), from /manage/login/."""
     page.goto(url("/manage/login/"))
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(password)
-    page.get_by_role("button", name="Anmelden").click()
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(password)
+    page.locator("#id_password").press("Enter")
     page.wait_for_url(url(lands_on))
 
 

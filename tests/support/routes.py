@@ -94,6 +94,14 @@ TENANT_ROUTES = {
         ("POST", "/manage/cardholders/import/{cardholder_import}/preview/")],
     "manage/cardholders/import/<int:pk>/result/": [("GET", "/manage/cardholders/import/{cardholder_import}/result/")],
     "manage/cardholders/import/<int:pk>/status/": [("GET", "/manage/cardholders/import/{cardholder_import}/status/")],
+    "manage/journal/download.csv": [("GET", "/manage/journal/download.csv"),
+                                    ("GET", "/manage/journal/download.csv?card_number={card}")],
+    "manage/journal/download.xlsx": [("GET", "/manage/journal/download.xlsx?card_number={card}")],
+    "manage/journal/<int:pk>/reverse/": [("GET", "/manage/journal/{booking}/reverse/"),
+                                         ("POST", "/manage/journal/{booking}/reverse/")],
+    # The audit log (loyalty/views/audit.py).
+    "manage/audit/": [("GET", "/manage/audit/"), ("GET", "/manage/audit/?family=reversals")],
+    "manage/audit/<int:pk>/": [("GET", "/manage/audit/{audit_entry}/")],
     # Staff (loyalty/views/staff.py).
     "manage/staff/": [("GET", "/manage/staff/"), ("POST", "/manage/staff/")],
     "manage/staff/<int:pk>/": [("GET", "/manage/staff/{user}/"), ("POST", "/manage/staff/{user}/")],

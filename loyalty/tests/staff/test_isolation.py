@@ -35,8 +35,8 @@ def _state(schema):
 def test_alices_staff_are_not_listed_nor_editable_from_another_host(alices_staff, other, request):
     colleague, role = alices_staff
     merchant = request.getfixturevalue(other)
+    client = sign_in(merchant, owner_email(other))  # its own audit row, before what is checked
     before_other, before_alice = _state(other), _state("alice")
-    client = sign_in(merchant, owner_email(other))
     with schema_context(other):
         assert not User.objects.filter(pk=colleague.pk).exists()  # alice's id is free here
 

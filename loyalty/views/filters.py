@@ -1,0 +1,26 @@
+"""What the back office's filtered lists share: a period of days, from one to another."""
+from django import forms
+from django.utils.translation import gettext_lazy
+
+
+class PeriodFilterForm(forms.Form):
+    """From one day to another, both included (in the merchant's time zone); either may be left out."""
+
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", gettext_lazy("The end is before the start: please pick a later day."))
+        return data
+
+
+def filter_values(form: forms.Form) -> dict | None:
+    """What a filter form picks: {} for no filter, None while it has errors (they stand next to
+    their fields, and no list pretends to be filtered)."""
+    if not form.is_bound:
+        return {}
+    return form.cleaned_data if form.is_valid() else None
