@@ -28,6 +28,15 @@ ACTION_LABELS: dict[str, Promise] = {
     # Bookings
     "booking.reversal": gettext_lazy("Booking reversed"),
     "booking.adjustment": gettext_lazy("Balance adjusted by hand"),
+    "booking.opening_balance": gettext_lazy("Opening balance imported"),
+    # Imports and exports
+    "cardholder_import.upload": gettext_lazy("Cardholder file uploaded"),
+    "cardholder_import.map": gettext_lazy("Columns of a cardholder file assigned"),
+    "cardholder_import.start": gettext_lazy("Cardholder import started"),
+    "cardholder_import.finish": gettext_lazy("Cardholder import finished"),
+    "export.request": gettext_lazy("Export of everything requested"),
+    "export.download": gettext_lazy("Export of everything downloaded"),
+    "export.expire": gettext_lazy("Export file deleted after its day"),
     # Exports and imports
     "merchant.export": gettext_lazy("All data exported"),
     "journal.download": gettext_lazy("Journal downloaded"),
@@ -68,6 +77,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "cardholder.create": gettext_lazy("Cardholder created"),
     "cardholder.update": gettext_lazy("Cardholder changed"),
     "cardholder.consent": gettext_lazy("Consent given or withdrawn"),
+    "custom_field.create": gettext_lazy("Own field created"),
+    "custom_field.update": gettext_lazy("Own field changed"),
+    "custom_field.deactivate": gettext_lazy("Own field switched off"),
+    "custom_field.reactivate": gettext_lazy("Own field switched on again"),
     # Programs
     "program.create": gettext_lazy("Program created"),
     "program.update": gettext_lazy("Program changed"),
@@ -116,8 +129,8 @@ FAMILIES = (
     AuditFamily("reversals", gettext_lazy("Reversals"), ("booking.reversal",)),
     AuditFamily("adjustments", gettext_lazy("Adjustments"), ("booking.adjustment",)),
     AuditFamily("exports", gettext_lazy("Exports and downloads"),
-                ("merchant.export", "journal.download", "data_export.", "export.")),
-    AuditFamily("imports", gettext_lazy("Imports"), ("cardholder_import.", "import.")),
+                ("merchant.export", "journal.download", "export.")),
+    AuditFamily("imports", gettext_lazy("Imports"), ("cardholder_import.", "booking.opening_balance")),
     AuditFamily("access", gettext_lazy("Staff, roles and permissions"), ("staff.", "role.", "group.")),
     AuditFamily("sign_ins", gettext_lazy("Sign-ins and lock-outs"),
                 ("user.sign_in", "pos.sign_in", "user.pos_pin_set", "throttled.")),

@@ -34,7 +34,7 @@ def test_the_log_shows_who_when_where_and_what_of_each_kind_of_entry(alice, audi
                              "Program: Bonuspunkte", "Reason: Kulanz für Alice"],
         audited.download: ["Journal downloaded", owner_name, "127.0.0.1", "Format: CSV", "Rows: 3",
                            f"Filter: Card number: {audited.card.number}"],
-        audited.cardholder_import: ["Imports: cardholder_import.finish", "Cardholder import “kunden.csv”",
+        audited.cardholder_import: ["Cardholder import finished", "Cardholder import “kunden.csv”",
                                     ELSEWHERE, "Cardholders added: 990", "Rows already imported: 10"],
         audited.role_change: ["Role of a staff member changed", f"Staff member “{cashier.full_name}”", owner_name,
                               "127.0.0.1", "Role: Cashier → Manager"],
