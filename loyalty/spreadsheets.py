@@ -1,6 +1,7 @@
 """Tables for spreadsheets, as German Excel opens them: CSV in UTF-8 with a byte order mark and `;`
-between the cells, streamed row by row, and XLSX written by openpyxl in its write-only mode. Every
-text cell is neutralised against formulas (loyalty.services.exports.spreadsheet_safe)."""
+between the cells, streamed row by row, and XLSX written by openpyxl in its write-only mode. The
+cells follow the export's rules (loyalty.services.exports.Cells): euros with the language's
+decimal mark, local times with their offset, texts never read as formulas."""
 import csv
 import datetime
 import tempfile
@@ -8,12 +9,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils import timezone
-from django.utils.formats import number_format
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from loyalty.services.exports import spreadsheet_safe
+from loyalty.services.exports import Cells, euros_text, local_time_iso, spreadsheet_safe
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,13 +35,14 @@ class Euros:
 
 
 def local_time_text(moment: datetime.datetime) -> str:
-    """`2026-03-02 14:05:00+01:00`: the merchant's local time with its offset from UTC."""
-    return timezone.localtime(moment).isoformat(sep=" ", timespec="seconds")
+    """`2026-03-02T14:05:00+01:00`: the merchant's local time with its offset from UTC, as the
+    export writes it."""
+    return local_time_iso(moment)
 
 
-def _csv_cell(value):
+def _csv_cell(value, decimal_mark: str):
     if isinstance(value, Euros):
-        return number_format(value.value, 2)
+        return euros_text(value.cents, decimal_mark)
     return spreadsheet_safe(value)
 
 
@@ -57,9 +57,10 @@ def csv_stream(header: list[str], rows: Iterable[Iterable], *, rows_per_chunk: i
     """The CSV file, a few hundred lines at a time: for StreamingHttpResponse, so that no row waits
     in memory for the others, and the network is not sent a line at a time."""
     writer = csv.writer(_Line(), delimiter=";")
+    decimal_mark = Cells().decimal_mark
     lines = ["\ufeff" + writer.writerow(header)]
     for row in rows:
-        lines.append(writer.writerow([_csv_cell(value) for value in row]))
+        lines.append(writer.writerow([_csv_cell(value, decimal_mark) for value in row]))
         if len(lines) >= rows_per_chunk:
             yield "".join(lines).encode()
             lines = []
@@ -71,18 +72,21 @@ def xlsx_file(title: str, header: list[str], rows: Iterable[Iterable]):
     keeps no rows in memory, and the file spills to disk once it is large."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    sheet.append(header)
+    cells = Cells()
+    sheet.append([cells.xlsx_text(sheet, text, bold=True) for text in header])
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append([_xlsx_cell(sheet, cells, value) for value in row])
     file = tempfile.SpooledTemporaryFile(max_size=_XLSX_IN_MEMORY)  # noqa: SIM115 (the response closes it)
     workbook.save(file)
     file.seek(0)
     return file
 
 
-def _xlsx_cell(sheet, value):
+def _xlsx_cell(sheet, cells: Cells, value):
     if isinstance(value, Euros):
         cell = WriteOnlyCell(sheet, value=value.value)
         cell.number_format = "0.00"
         return cell
-    return spreadsheet_safe(value)
+    if isinstance(value, str):
+        return cells.xlsx_text(sheet, value)
+    return value

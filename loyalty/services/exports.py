@@ -112,6 +112,11 @@ def euros_text(cents: int, decimal_mark: str) -> str:
     return f"{sign}{whole}{decimal_mark}{rest:02d}"
 
 
+def local_time_iso(moment) -> str:
+    """`2026-12-01T16:05:00+01:00`: the merchant's local time with its offset from UTC."""
+    return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
 class Cells:
     """How the values of each kind read in the export's language, in a CSV file and in the
     workbook. Made inside translation.override of that language."""
@@ -133,7 +138,7 @@ class Cells:
         if kind == EUROS:
             return euros_text(value, self.decimal_mark)
         if kind == DATETIME:
-            return timezone.localtime(value).isoformat(timespec="seconds")
+            return local_time_iso(value)
         if kind == DATE:
             return value.isoformat()
         if kind == BOOLEAN:
