@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from loyalty.actors import Actor
 from loyalty.errors import NotPermitted
@@ -175,13 +176,13 @@ def test_a_value_is_stored_as_its_type_says(kind, raw, stored):
     ("text", "x" * 501, "“Feld” takes at most 500 characters."),
 ])
 def test_a_value_that_does_not_fit_its_type_is_refused_in_plain_words(kind, raw, message):
-    with pytest.raises(ValidationError) as refusal:
+    with translation.override("en"), pytest.raises(ValidationError) as refusal:
         field_of(kind, choices=["Roggen", "Dinkel"]).value_clean(raw)
     assert refusal.value.messages == [message] or refusal.value.messages[0].startswith(message)
 
 
 def test_a_required_field_needs_a_value():
-    with pytest.raises(ValidationError, match="“Feld” is required."):
+    with translation.override("en"), pytest.raises(ValidationError, match="“Feld” is required."):
         field_of("text", required=True).value_clean("  ")
 
 
