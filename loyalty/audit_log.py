@@ -34,6 +34,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "cardholder_import.map": gettext_lazy("Columns of a cardholder file assigned"),
     "cardholder_import.start": gettext_lazy("Cardholder import started"),
     "cardholder_import.finish": gettext_lazy("Cardholder import finished"),
+    "cardholder_import.forget": gettext_lazy("File of an import never started deleted"),
     "export.request": gettext_lazy("Export of everything requested"),
     "export.download": gettext_lazy("Export of everything downloaded"),
     "export.expire": gettext_lazy("Export file deleted after its day"),

@@ -35,8 +35,9 @@ def merchant_nightly() -> dict:
     for reminder_id in reminder_ids:
         transaction.on_commit(lambda reminder_id=reminder_id: send_expiry_reminder.delay(reminder_id))
     exports = data_exports_expire()
+    forgotten = imports.cardholder_imports_forget(now=timezone.now(), actor=actor)
     return {"expired_lots": expired, "birthday_bonuses": bonuses, "reminders": len(reminder_ids),
-            "expired_exports": exports}
+            "expired_exports": exports, "forgotten_imports": forgotten}
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

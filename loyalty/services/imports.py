@@ -965,6 +965,23 @@ def _finish(job: CardholderImport, actor: Actor) -> CardholderImport:
     return job
 
 
+# Personal data in a file that was uploaded but never imported is not kept longer than this.
+UNSTARTED_KEPT = datetime.timedelta(days=7)
+
+
+def cardholder_imports_forget(*, now: datetime.datetime, actor: Actor) -> int:
+    """Nightly: the files of imports uploaded but never started for a week are deleted (the row
+    stays, marked failed, so that the list says what happened)."""
+    stale = list(CardholderImport.objects.filter(status=JobStatus.UPLOADED, created_at__lt=now - UNSTARTED_KEPT)
+                 .only("pk", "file_name"))
+    if stale:
+        CardholderImport.objects.filter(pk__in=[job.pk for job in stale]).update(
+            status=JobStatus.FAILED, finished_at=now, content=b"")
+        audit_records(actor=actor, action="cardholder_import.forget",
+                      entries=[(job, {"file": job.file_name}) for job in stale])
+    return len(stale)
+
+
 # --- The result ----------------------------------------------------------------------------------
 
 

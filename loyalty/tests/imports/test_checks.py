@@ -290,3 +290,22 @@ def test_a_row_the_ledger_refuses_while_importing_is_undone_whole_and_the_others
     assert list(Cardholder.objects.values_list("email", flat=True)) == ["b@example.com"]
     assert list(Card.objects.filter(cardholder__isnull=False).values_list("number", flat=True)) == [cards[1].number]
     assert Consent.objects.count() == 1 and not Booking.objects.filter(program=prepaid).exists()
+
+
+def test_a_file_uploaded_but_never_imported_is_deleted_after_a_week_and_a_started_one_is_not(in_alice, actor):
+    stale = _upload([["Vorname", "E-Mail"], ["Anna", "anna@example.org"]], actor, name="alt.csv")
+    recent = _upload([["Vorname", "E-Mail"], ["Ben", "ben@example.org"]], actor, name="neu.csv")
+    now = timezone.now()
+    CardholderImport.objects.filter(pk=stale.pk).update(created_at=now - datetime.timedelta(days=8))
+    CardholderImport.objects.filter(pk=recent.pk).update(created_at=now - datetime.timedelta(days=6))
+
+    forgotten = imports.cardholder_imports_forget(now=now, actor=Actor.system("nightly"))
+    again = imports.cardholder_imports_forget(now=now, actor=Actor.system("nightly"))
+
+    stale.refresh_from_db()
+    recent.refresh_from_db()
+    assert (forgotten, again) == (1, 0)
+    assert (stale.status, bytes(stale.content)) == ("failed", b"")
+    assert recent.status == "uploaded" and b"Ben" in bytes(recent.content)
+    assert AuditLog.objects.filter(action="cardholder_import.forget").get().data == {"file": "alt.csv"}
+    assert not Cardholder.objects.exists()
