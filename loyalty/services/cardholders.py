@@ -16,7 +16,7 @@ from loyalty.errors import CardNotActive, NotPermitted
 from loyalty.models import BonusAction, Card, Cardholder, Consent, CustomField
 from loyalty.services.audit import audit_record, audit_records
 from loyalty.services.bookings import ADJUST_PERMISSION, VOUCHER_ISSUE_PERMISSION, booking_bonus
-from loyalty.services.cards import CARD_CHANGE_PERMISSION, card_block_refusal, card_replace_refusal
+from loyalty.services.cards import card_block_refusal, card_replace_refusal
 from loyalty.services.ledger import SystemKey
 from loyalty.services.lookup import card_find
 from tenants.encryption import blind_index, normalise_email, normalise_phone
@@ -223,14 +223,13 @@ def cardholder_actions(*, cardholder: Cardholder, cards: list[Card], actor: Acto
     if cardholder.anonymised_at is not None:
         return CardholderActions()
     bookable = tuple(card for card in cards if card.booking_refusal() is None)
-    may_change_cards = actor.may(CARD_CHANGE_PERMISSION)
     return CardholderActions(
         edit=actor.may(CHANGE_CARDHOLDER_PERMISSION),
         consent=actor.may(CHANGE_CARDHOLDER_PERMISSION),
         adjust=bool(bookable) and actor.may(ADJUST_PERMISSION),
         voucher=bool(bookable) and actor.may(VOUCHER_ISSUE_PERMISSION, device_alone=True),
-        block=frozenset(card.pk for card in cards if may_change_cards and card_block_refusal(card) is None),
-        replace=frozenset(card.pk for card in cards if may_change_cards and card_replace_refusal(card) is None),
+        block=frozenset(card.pk for card in cards if card_block_refusal(card, actor=actor) is None),
+        replace=frozenset(card.pk for card in cards if card_replace_refusal(card, actor=actor) is None),
         bookable_cards=bookable,
     )
 
@@ -454,8 +453,3 @@ def cardholders_find(query: str, queryset: QuerySet[Cardholder] | None = None, *
     ids = [row.pk for row in rows[:candidates]
            if search.name_matches(terms, row.first_name or "", row.last_name or "")]
     return CardholderSearch(queryset.filter(pk__in=ids), incomplete=len(rows) > candidates)
-
-
-def cardholders_search(query: str, queryset: QuerySet[Cardholder] | None = None) -> QuerySet[Cardholder]:
-    """The cardholders a search finds (cardholders_find), as a queryset to filter and page on."""
-    return cardholders_find(query, queryset).cardholders

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_from_serial
-from loyalty.errors import CardNotActive, CardNotReplaceable, NotPermitted
+from loyalty.errors import CardNotActive, CardNotReplaceable, LoyaltyError, NotPermitted
 from loyalty.models import Account, Booking, Card, Lot
 from loyalty.selectors import cards_with_accounts
 from loyalty.services.audit import audit_record
@@ -68,16 +68,22 @@ def card_activate(*, card_number: str, actor: Actor) -> Card:
     return card
 
 
-def card_block_refusal(card: Card) -> CardNotActive | None:
-    """Why this card cannot be blocked, or None: only an active or a blank card can."""
+def card_block_refusal(card: Card, *, actor: Actor | None = None) -> LoyaltyError | None:
+    """Why this card cannot be blocked (by `actor`, when given), or None: only an active or a blank
+    card can, by someone who may change cards."""
+    if actor is not None and not actor.may(CARD_CHANGE_PERMISSION):
+        return NotPermitted()
     if card.status not in (Card.Status.ACTIVE, Card.Status.UNISSUED):
         return CardNotActive(status=card.get_status_display())
     return None
 
 
-def card_replace_refusal(old: Card, new: Card | None = None) -> CardNotReplaceable | None:
-    """Why `old` cannot be replaced (by `new`, when given), or None: an active or a blocked card
-    can be, by a blank card other than itself."""
+def card_replace_refusal(old: Card, new: Card | None = None, *,
+                         actor: Actor | None = None) -> LoyaltyError | None:
+    """Why `old` cannot be replaced (by `new` and by `actor`, when given), or None: an active or a
+    blocked card can be, by a blank card other than itself, by someone who may change cards."""
+    if actor is not None and not actor.may(CARD_CHANGE_PERMISSION):
+        return NotPermitted()
     if new is not None and new.number == old.number:
         return CardNotReplaceable(why=_("a card cannot replace itself."))
     if old.status not in (Card.Status.ACTIVE, Card.Status.BLOCKED):

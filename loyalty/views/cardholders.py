@@ -239,12 +239,12 @@ class ConsentView(CardholderPageMixin, View):
 
 class CardActionView(CardholderPageMixin, View):
     """An action on one of the person's cards: its form, unless the domain refuses it already
-    (the permission, or the card's state by `refusal_of`)."""
+    (`refusal_of`: the permission and the card's state)."""
 
     form_class = None
 
     @staticmethod
-    def refusal_of(card):
+    def refusal_of(card, *, actor):
         raise NotImplementedError
 
     def card(self, cardholder, number) -> Card:
@@ -253,8 +253,7 @@ class CardActionView(CardholderPageMixin, View):
     def get(self, request, pk, number):
         cardholder = self.person(pk)
         card = self.card(cardholder, number)
-        refusal = NotPermitted() if not request_actor(request).may(CARD_CHANGE_PERMISSION) else self.refusal_of(card)
-        if refusal:
+        if refusal := self.refusal_of(card, actor=request_actor(request)):
             return _refused(request, refusal, cardholder=cardholder)
         return self.page(request, cardholder, card, self.form_class())
 
@@ -298,10 +297,9 @@ class CardReplaceView(CardActionView):
         if "change" in request.POST or not form.is_valid():
             return self.page(request, cardholder, card, form)
         actor = request_actor(request)
-        if not actor.may(CARD_CHANGE_PERMISSION):
-            return _refused(request, NotPermitted(), cardholder=cardholder)
         number = form.cleaned_data["new_card_number"]
         try:
+            NotPermitted.unless(actor, CARD_CHANGE_PERMISSION)
             if "confirm" in request.POST:
                 # The service answers a repeat (the same form sent twice) with its first replacement.
                 new = card_replace(old_card_number=card.number, new_card_number=number, actor=actor,

@@ -2,7 +2,7 @@
 number, e-mail address and phone, through the page's search box."""
 import pytest
 
-from loyalty.services.cardholders import cardholders_find, cardholders_search
+from loyalty.services.cardholders import cardholders_find
 from loyalty.tests.cardholders.conftest import register
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def people(in_alice):
 
 
 def found(query) -> set[int]:
-    return set(cardholders_search(query).values_list("pk", flat=True))
+    return set(cardholders_find(query).cardholders.values_list("pk", flat=True))
 
 
 def listed(client, query) -> set[int]:
