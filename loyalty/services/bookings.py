@@ -46,6 +46,8 @@ from loyalty.units import money_text, stamps_text
 
 Kind = Booking.Kind
 MAX_STAMPS = 100  # per booking
+# Whoever holds it reverses any booking; everyone else only their own, within the owner's window.
+REVERSE_ANY_PERMISSION = "loyalty.reverse_booking"
 # A correction of a balance by hand needs a person with this permission, never a device alone.
 ADJUST_PERMISSION = "loyalty.change_account"
 # Issuing a voucher is a booking like a sale: a person needs the till's permission; a till or
@@ -401,7 +403,7 @@ def _reversal_actor_refusal(booking: Booking, *, actor: Actor, now: datetime.dat
     if user is None:
         # A device or an integrator's key signs for no one.
         return ReversalNeedsPerson() if actor.terminal is not None or actor.api_key is not None else None
-    if user.has_perm("loyalty.reverse_booking"):
+    if user.has_perm(REVERSE_ANY_PERMISSION):
         return None
     minutes = catalog().settings.reversal_window_minutes
     if booking.staff_user_id != user.pk or booking.created_at < now - datetime.timedelta(minutes=minutes):

@@ -30,7 +30,7 @@ from loyalty.selectors import (
     journal_totals,
 )
 from loyalty.services.audit import audit_record
-from loyalty.services.bookings import booking_effects, booking_reverse
+from loyalty.services.bookings import REVERSE_ANY_PERMISSION, booking_effects, booking_reverse
 from loyalty.services.lookup import card_number_clean
 from loyalty.spreadsheets import (
     CSV_CONTENT_TYPE,
@@ -46,7 +46,6 @@ from loyalty.views import request_actor
 from loyalty.views.filters import PeriodFilterForm, filter_values
 
 PER_PAGE = 50
-REVERSE_PERMISSION = "loyalty.reverse_booking"
 DOWNLOAD_ACTION = "journal.download"
 
 
@@ -130,7 +129,7 @@ class JournalView(LoginRequiredMixin, PermissionRequiredMixin, View):
         # The button where the reversal rule lets this person reverse the booking now; only for
         # those who may reverse from here at all.
         refusals = (bookings_reversal_refusals(page, actor=request_actor(request))
-                    if request.user.has_perm(REVERSE_PERMISSION) else {})
+                    if request.user.has_perm(REVERSE_ANY_PERMISSION) else {})
         reversible = {pk for pk, refusal in refusals.items() if refusal is None}
         programs = catalog().programs
         query = _filter_query(request.GET)
@@ -237,7 +236,7 @@ class JournalReversalView(LoginRequiredMixin, PermissionRequiredMixin, View):
     """What a reversal will undo, and on confirmation the reversal itself. Whether this booking can
     be reversed by this person now is the reversal rule's answer (booking_reversal_refusal)."""
 
-    permission_required = ("loyalty.view_booking", REVERSE_PERMISSION)
+    permission_required = ("loyalty.view_booking", REVERSE_ANY_PERMISSION)
 
     def booking(self, pk: int) -> Booking:
         booking = journal_bookings().filter(pk=pk).first()
