@@ -12,7 +12,9 @@ SYSTEM_PREFIX, API_KEY_PREFIX = "system:", "API: "
 _SYSTEM_TASKS = {"nightly": gettext_lazy("nightly run"), "setup": gettext_lazy("set-up"),
                  "demo": gettext_lazy("demo data")}
 _LABELS = {"back-office sign-in": gettext_lazy("Sign-in form of the back office"),
-           "till pairing": gettext_lazy("Pairing of a till")}
+           "till pairing": gettext_lazy("Pairing of a till"),
+           "portal": gettext_lazy("The cardholder in the customer portal")}
+PORTAL_LABEL = "portal"
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Actor:
     api_key: object | None = None  # loyalty.models.ApiKey
     # Where the request came from (the client's address), for the audit log; not part of who it is.
     address: str = ""
+    # A cardholder acting on their own card and data in the customer portal (Actor.for_cardholder).
+    cardholder: object | None = None  # loyalty.models.Cardholder
 
     @classmethod
     def system(cls, label: str) -> "Actor":
@@ -34,11 +38,24 @@ class Actor:
         row's label names the key ("API: Kasse Filiale 2"), as they have no person or terminal."""
         return cls(api_key=api_key, label=f"{API_KEY_PREFIX}{api_key.name}"[:100])
 
+    @classmethod
+    def for_cardholder(cls, cardholder, *, address: str = "") -> "Actor":
+        """A cardholder in the customer portal: may act on their own cards and data only, which
+        each service checks (`acts_for`); holds no permission of the merchant's staff."""
+        return cls(cardholder=cardholder, label=PORTAL_LABEL, address=address)
+
+    def acts_for(self, cardholder_id) -> bool:
+        """Whether this actor is the cardholder `cardholder_id` themself in the portal."""
+        return self.cardholder is not None and cardholder_id is not None and self.cardholder.pk == cardholder_id
+
     def __post_init__(self):
         if self.user is None and self.terminal is None and not self.label:
             raise ValueError("An actor needs a user, a terminal or a label.")
         if self.api_key is not None and (self.user is not None or self.terminal is not None):
             raise ValueError("An API key books alone, without a person or a terminal.")
+        if self.cardholder is not None and (self.user is not None or self.terminal is not None
+                                            or self.api_key is not None):
+            raise ValueError("A cardholder acts alone in the portal.")
 
     def may(self, permission: str, *, device_alone: bool = False) -> bool:
         """Whether this actor may make a write that needs `permission` ("loyalty.change_cardholder"):
@@ -48,7 +65,8 @@ class Actor:
             return self.user.has_perm(permission)
         if self.terminal is not None or self.api_key is not None:
             return device_alone
-        return True
+        # A cardholder holds no staff permission; the system's own work may do everything.
+        return self.cardholder is None
 
     @property
     def idempotency_scope(self) -> str:
@@ -62,6 +80,8 @@ class Actor:
             return f"terminal:{self.terminal.pk}"
         if self.user is not None:
             return f"user:{self.user.pk}"
+        if self.cardholder is not None:
+            return f"cardholder:{self.cardholder.pk}"
         return SYSTEM_SCOPE
 
 

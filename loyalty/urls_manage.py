@@ -7,6 +7,7 @@ from loyalty.views import (
     api_keys,
     audit,
     cardholders,
+    consent_wordings,
     exports,
     imports,
     journal,
@@ -25,13 +26,10 @@ urlpatterns = [
     path("invitation/<uidb64>/<token>/", manage.InvitationView.as_view(), name="invitation"),
     *programs.urlpatterns,
     *cardholders.urlpatterns,
-
+    *consent_wordings.urlpatterns,
     *imports.urlpatterns,
-
     *exports.urlpatterns,
-
     *journal.urlpatterns,
-
     *audit.urlpatterns,
     *staff.urlpatterns,
     *terminals.urlpatterns,

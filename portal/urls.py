@@ -1,11 +1,17 @@
-from django.urls import path
+from django.urls import include, path
 
-from portal import views
+from portal.views import accounts, card, pages, privacy, wallet
 
 app_name = "portal"
 urlpatterns = [
-    path("", views.LandingView.as_view(), name="landing"),
-    path("impressum/", views.ImprintView.as_view(), name="imprint"),
-    path("datenschutz/", views.PrivacyView.as_view(), name="privacy"),
-    path("logo/<str:version>.png", views.LogoView.as_view(), name="logo"),
+    path("", pages.LandingView.as_view(), name="landing"),
+    path("impressum/", pages.ImprintView.as_view(), name="imprint"),
+    path("datenschutz/", pages.PrivacyView.as_view(), name="privacy"),
+    path("logo/<str:version>.png", pages.LogoView.as_view(), name="logo"),
+    *accounts.urlpatterns,
+    *card.urlpatterns,
+    *privacy.urlpatterns,
+    *wallet.urlpatterns,
+    # Apple's pass web service: the webServiceURL of every pass is <host>/wallet/.
+    path("wallet/", include(wallet.service_urlpatterns)),
 ]

@@ -97,6 +97,14 @@ TWO_FACTOR_CODES = Limit("wrong-two-factor-codes", failures=5, window=15 * 60)
 TWO_FACTOR_CODES_FOR_AN_ACCOUNT = Limit("wrong-two-factor-codes-for-an-account", failures=20, window=60 * 60)
 PAIRING_CODES = Limit("wrong-pairing-codes", failures=10, window=15 * 60)
 UNKNOWN_CARDS = Limit("unknown-cards", failures=10, window=5 * 60)
+# The customer portal. An activation code printed on a card: the fifth wrong one in a row locks
+# that card number (whether it exists or not) for the rest of the window, and every address has
+# its own limit over all card numbers.
+ACTIVATION_CODES = Limit("wrong-activation-codes", failures=4, window=30 * 60)
+ACTIVATION_CODES_FROM_AN_ADDRESS = Limit("wrong-activation-codes-from-an-address", failures=20, window=30 * 60)
+# E-mails the portal sends on request (sign-in links, confirmations): per address and per
+# recipient, so the portal cannot be used to flood a mailbox.
+PORTAL_EMAILS = Limit("portal-emails", failures=5, window=60 * 60)
 
 
 def account_subject(email: str) -> str:

@@ -98,7 +98,9 @@ def alices_shop(alice, till_client):
            "uid": "MQ", "merchant": alice.pk, "print_order": 1, "invoice": 1, "api_key": api_key.pk,
            "logo": "0" * 12, "user": 1, "role": 1, "reward": 1, "bonus_action": 1, "cardholder": 1,
            "holder_card": card.number,
-           "custom_field": 1, "cardholder_import": 1, "data_export": 1, "audit_entry": 1}
+           "custom_field": 1, "cardholder_import": 1, "data_export": 1, "audit_entry": 1,
+           "pass_type": "pass.example", **{f"{name}_token": "not-a-token" for name in (
+               "confirm", "invitation", "sign_in", "new_email", "deletion")}}
     return ids, {"owner": owner, "till": till,
                  "api": HostClient(alice.primary_host, HTTP_AUTHORIZATION=f"Terminal {api_token}")}
 

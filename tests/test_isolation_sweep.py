@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.encoding import force_bytes
@@ -32,12 +33,21 @@ from loyalty.pos.auth import TERMINAL_COOKIE
 from loyalty.services.api_keys import api_key_create
 from loyalty.services.bookings import booking_earn
 from loyalty.services.cardholders import card_register
+from loyalty.services.portal_accounts import (
+    CONFIRM_EMAIL,
+    CONFIRM_NEW_EMAIL,
+    DELETION,
+    INVITATION,
+    SIGN_IN,
+    portal_link_token,
+)
 from loyalty.services.shop import shop_branding, shop_logo_replace
 from loyalty.services.terminals import terminal_create
 from tenants.accounts.models import User
 from tests.support.baseline import PASSWORD, owner_email
 from tests.support.clients import HostClient
 from tests.support.factories import CardFactory, ProgramFactory, RewardFactory
+from tests.support.portal import portal_signed_in
 from tests.support.routes import PUBLIC_ROUTES, TENANT_ROUTES, routes_of
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +91,10 @@ def alices(alice, till_client, host_client):
             content_sha256="0" * 64, headers=["Vorname", "Nachname"], created_by=owner)
         data_export = DataExport.objects.create(created_by=owner)
         audit_entry = AuditLog.objects.latest("pk")
+        links = {f"{name}_token": portal_link_token(cardholder, kind) for name, kind in (
+            ("confirm", CONFIRM_EMAIL), ("invitation", INVITATION), ("sign_in", SIGN_IN),
+            ("new_email", CONFIRM_NEW_EMAIL), ("deletion", DELETION))}
+    portal = portal_signed_in(alice, cardholder)
     back_office = host_client(alice)
     assert back_office.post("/manage/login/", {"username": owner.email, "password": PASSWORD}).status_code == 302
     till = till_client(alice)
@@ -95,8 +109,10 @@ def alices(alice, till_client, host_client):
                 "logo": logo, "user": colleague.pk, "role": role.pk, "reward": reward.pk,
                 "bonus_action": bonus_action.pk, "cardholder": cardholder.pk, "holder_card": holder.number, "custom_field": custom_field.pk,
                 "cardholder_import": cardholder_import.pk, "data_export": data_export.pk,
-                "audit_entry": audit_entry.pk},
+                "audit_entry": audit_entry.pk, "pass_type": settings.WALLET_PASS_TYPE_ID, **links},
+        # alice's staff session and her cardholder's portal session would both be in one cookie.
         "cookies": {name: value for client in (back_office, till) for name, value in client.cookies.items()},
+        "portal_session": portal.cookies[settings.SESSION_COOKIE_NAME].value,
         "till_cookie": till.cookies[TERMINAL_COOKIE].value,
         "authorizations": [f"Terminal {api_token}", f"Token {user_token}", f"Key {api_key_token}"],
         # What of alice's must never come back elsewhere (her ids are numbers any page may contain).
@@ -124,10 +140,14 @@ def _body(ids: dict) -> str:
                        "amount": 5, "reason": "x", "first_name": "Eve", "consent": True})
 
 
-def _stranger(host: str, alices: dict, authorization: str) -> HostClient:
+def _stranger(host: str, alices: dict, authorization: str, *, portal: bool = False) -> HostClient:
+    """A client carrying everything alice's people hold: her staff's (or, with `portal`, her
+    cardholder's) session, her till's cookie and one of her credentials."""
     client = HostClient(host, HTTP_AUTHORIZATION=authorization)
     for name, cookie in alices["cookies"].items():
         client.cookies[name] = cookie.value
+    if portal:
+        client.cookies[settings.SESSION_COOKIE_NAME] = alices["portal_session"]
     client.cookies[TERMINAL_COOKIE] = alices["till_cookie"]
     return client
 
@@ -139,12 +159,13 @@ def _writes(schema: str) -> tuple[int, int, int, int]:
 
 
 @pytest.mark.parametrize("other", ["bob", "charlie"])
-def test_nothing_of_alices_answers_on_another_merchants_host(alices, other, request):
+@pytest.mark.parametrize("portal", [False, True], ids=["staff-session", "portal-session"])
+def test_nothing_of_alices_answers_on_another_merchants_host(alices, other, portal, request):
     merchant = request.getfixturevalue(other)
     before = _writes(other)
     leaks = []
     for authorization in alices["authorizations"]:
-        client = _stranger(merchant.primary_host, alices, authorization)
+        client = _stranger(merchant.primary_host, alices, authorization, portal=portal)
         for method, path in _calls(TENANT_ROUTES, alices["ids"]):
             if method == "GET":
                 response = client.get(path)

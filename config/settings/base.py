@@ -276,3 +276,4 @@ from config.settings.billing import *  # noqa: E402, F403
 from config.settings.celery import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403
 from config.settings.stripe import *  # noqa: E402, F403
+from config.settings.wallet import *  # noqa: E402, F403

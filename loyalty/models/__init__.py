@@ -1,7 +1,7 @@
 """A merchant's programs, cards, terminals, ledger and audit trail (all in its own schema)."""
 from loyalty.models.api_keys import ApiKey
 from loyalty.models.audit import AuditLog
-from loyalty.models.cardholders import Consent, CustomField
+from loyalty.models.cardholders import Consent, ConsentWording, CustomField
 from loyalty.models.cards import Card, Cardholder, Terminal
 from loyalty.models.ledger import Account, Booking, LedgerEntry, Lot
 from loyalty.models.pos import PairingCode
@@ -9,9 +9,10 @@ from loyalty.models.programs import BonusAction, Program, Reward
 from loyalty.models.reminders import ExpiryReminder
 from loyalty.models.shop import ShopSettings
 from loyalty.models.transfers import CardholderImport, DataExport, JobStatus
+from loyalty.models.wallet import WalletDevice, WalletPass, WalletRegistration
 
 __all__ = [
     "Account", "ApiKey", "AuditLog", "BonusAction", "Booking", "Card", "Cardholder", "CardholderImport",
-    "Consent", "CustomField", "DataExport", "ExpiryReminder", "JobStatus", "LedgerEntry", "Lot", "PairingCode",
-    "Program", "Reward", "ShopSettings", "Terminal",
+    "Consent", "ConsentWording", "CustomField", "DataExport", "ExpiryReminder", "JobStatus", "LedgerEntry", "Lot", "PairingCode",
+    "Program", "Reward", "ShopSettings", "Terminal", "WalletDevice", "WalletPass", "WalletRegistration",
 ]

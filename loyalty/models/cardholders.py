@@ -9,7 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import formats
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 _TRUE = {"1", "x", "ja", "j", "yes", "y", "true", "wahr", "an", "on"}
@@ -185,3 +185,30 @@ class Consent(models.Model):
 
     def __str__(self):
         return f"{self.purpose} {'+' if self.granted else '-'} #{self.cardholder_id}"
+
+
+class ConsentWording(models.Model):
+    """The words a person is shown when asked for a consent, one row per version: a new wording is
+    a new version and the old ones stay, so the merchant can show the exact text behind every
+    Consent (its `wording_version` is this row's `version`)."""
+
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Consent.Purpose)
+    version = models.PositiveIntegerField(_("version"))
+    text_de = models.TextField(_("wording in German"))
+    text_en = models.TextField(_("wording in English"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent wording")
+        verbose_name_plural = _("consent wordings")
+        ordering = ["purpose", "-version"]
+        constraints = [models.UniqueConstraint(fields=["purpose", "version"], name="consent_wording_version")]
+
+    def __str__(self):
+        return f"{self.purpose} v{self.version}"
+
+    def text(self, language: str | None = None) -> str:
+        """The wording in `language` (the active one when not given); German where no other exists."""
+        return self.text_en if (language or get_language() or "de").startswith("en") else self.text_de

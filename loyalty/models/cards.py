@@ -47,6 +47,15 @@ class Cardholder(models.Model):
     field_index = ArrayField(models.CharField(max_length=16), default=list, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # The customer portal (loyalty.services.portal_accounts): a password hash (empty: signs in by
+    # e-mail link only), when the e-mail address was confirmed, a new address waiting for its
+    # confirmation, and the last sign-in, which also spends every sign-in link sent before it.
+    password = models.CharField(max_length=128, blank=True, editable=False)
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmed at"), null=True, blank=True)
+    email_new = EncryptedTextField(_("new e-mail address"), null=True, blank=True)
+    portal_sign_in_at = models.DateTimeField(_("last sign-in to the portal"), null=True, blank=True)
+    # Raised to end every portal session of the person (a new password, deletion, "sign out everywhere").
+    portal_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("cardholder")

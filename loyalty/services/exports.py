@@ -43,6 +43,7 @@ from loyalty.models import (
     Card,
     Cardholder,
     Consent,
+    ConsentWording,
     CustomField,
     DataExport,
     ExpiryReminder,
@@ -354,7 +355,8 @@ def _custom_field_columns(taken: set[str]) -> list[Column]:
 
 def _cardholders() -> Table:
     columns = [_id(), *_fields(Cardholder, "first_name", "last_name", "gender", "birth_date", "postcode", "email",
-                               "phone", "language", "created_at", "anonymised_at")]
+                               "phone", "language", "created_at", "anonymised_at", "email_confirmed_at",
+                               "portal_sign_in_at")]
     columns += _custom_field_columns({column.header for column in columns})
     return Table("cardholders", tuple(columns), Cardholder.objects.order_by("pk"))
 
@@ -367,6 +369,14 @@ def _consents() -> Table:
         Column(capfirst(gettext("terminal")), TEXT, ("actor_terminal__name",)),
         _field(Consent, "created_at"),
     ), Consent.objects.order_by("pk"))
+
+
+def _consent_wordings() -> Table:
+    return Table("consent_wordings", (
+        _id(), *_fields(ConsentWording, "purpose", "version", "text_de", "text_en"),
+        Column(capfirst(gettext("Staff member")), TEXT, ("created_by__email",)),
+        _field(ConsentWording, "created_at"),
+    ), ConsentWording.objects.order_by("pk"))
 
 
 def _cards() -> Table:
@@ -523,7 +533,8 @@ def _audit_log() -> Table:
 
 # Every table of the export, in the order of the files and sheets. Each is made in the export's
 # language (its headers and labels) inside the snapshot of the database the export reads.
-TABLES = (_programs, _rewards, _bonus_actions, _custom_fields, _cardholders, _consents, _cards, _accounts,
+TABLES = (_programs, _rewards, _bonus_actions, _custom_fields, _cardholders, _consents, _consent_wordings,
+          _cards, _accounts,
           _open_claims, _lots, _bookings, _ledger_entries, _expiry_reminders, _terminals, _staff, _groups,
           _api_keys, _settings, _audit_log)
 

@@ -52,6 +52,11 @@ TENANT_ROUTES = {
     "manage/programs/vouchers/sell/": [("GET", "/manage/programs/vouchers/sell/"),
                                        ("POST", "/manage/programs/vouchers/sell/")],
     # The journal (loyalty/views/journal.py).
+    # The consents' wordings in versions (loyalty/views/consent_wordings.py).
+    "manage/consents/": [("GET", "/manage/consents/")],
+    "manage/consents/<slug:purpose>/new/": [("GET", "/manage/consents/newsletter/new/"),
+                                            ("POST", "/manage/consents/newsletter/new/")],
+    "manage/consents/<slug:purpose>/<int:version>/": [("GET", "/manage/consents/newsletter/1/")],
     "manage/journal/": [("GET", "/manage/journal/"), ("GET", "/manage/journal/?card_number={card}")],
     # Cardholders and own fields (loyalty/views/cardholders.py).
     "manage/cardholders/": [("GET", "/manage/cardholders/"), ("GET", "/manage/cardholders/?q=Geheimkundin"),
@@ -151,6 +156,41 @@ TENANT_ROUTES = {
     "impressum/": [("GET", "/impressum/")],
     "datenschutz/": [("GET", "/datenschutz/")],
     "logo/<str:version>.png": [("GET", "/logo/{logo}.png")],
+    # Registration and sign-in (portal/views/accounts.py).
+    "register/": [("GET", "/register/"), ("POST", "/register/")],
+    "register/details/": [("GET", "/register/details/"), ("POST", "/register/details/")],
+    "register/sent/": [("GET", "/register/sent/")],
+    "confirm/<str:token>/": [("GET", "/confirm/{confirm_token}/"), ("POST", "/confirm/{confirm_token}/")],
+    "invitation/<str:token>/": [("GET", "/invitation/{invitation_token}/"),
+                                ("POST", "/invitation/{invitation_token}/")],
+    "sign-in/": [("GET", "/sign-in/"), ("POST", "/sign-in/")],
+    "sign-in/link/<str:token>/": [("GET", "/sign-in/link/{sign_in_token}/"),
+                                  ("POST", "/sign-in/link/{sign_in_token}/")],
+    "sign-out/": [("POST", "/sign-out/")],
+    "password/": [("GET", "/password/"), ("POST", "/password/")],
+    # The cardholder's card (portal/views/card.py).
+    "card/": [("GET", "/card/")],
+    "card/history/": [("GET", "/card/history/")],
+    "card/<str:number>/block/": [("GET", "/card/{holder_card}/block/"), ("POST", "/card/{holder_card}/block/")],
+    # Profile, consents, own data, deletion (portal/views/privacy.py).
+    "profile/": [("GET", "/profile/"), ("POST", "/profile/")],
+    "profile/consents/": [("GET", "/profile/consents/"), ("POST", "/profile/consents/")],
+    "profile/email/<str:token>/": [("GET", "/profile/email/{new_email_token}/"),
+                                   ("POST", "/profile/email/{new_email_token}/")],
+    "profile/data/": [("GET", "/profile/data/")],
+    "profile/data.json": [("GET", "/profile/data.json")],
+    "profile/data.csv": [("GET", "/profile/data.csv")],
+    "profile/delete/": [("GET", "/profile/delete/"), ("POST", "/profile/delete/")],
+    "profile/delete/<str:token>/": [("GET", "/profile/delete/{deletion_token}/")],
+    # The wallet pass and Apple's pass web service (portal/views/wallet.py).
+    "card/<str:number>/wallet.pkpass": [("GET", "/card/{holder_card}/wallet.pkpass")],
+    "wallet/v1/devices/<str:device>/registrations/<str:pass_type>/<str:serial>": [
+        ("POST", "/wallet/v1/devices/alices-phone/registrations/{pass_type}/{holder_card}"),
+        ("DELETE", "/wallet/v1/devices/alices-phone/registrations/{pass_type}/{holder_card}")],
+    "wallet/v1/devices/<str:device>/registrations/<str:pass_type>": [
+        ("GET", "/wallet/v1/devices/alices-phone/registrations/{pass_type}")],
+    "wallet/v1/passes/<str:pass_type>/<str:serial>": [("GET", "/wallet/v1/passes/{pass_type}/{holder_card}")],
+    "wallet/v1/log": [("POST", "/wallet/v1/log")],
 }
 PUBLIC_ROUTES = {
     "i18n/setlang/": [("POST", "/i18n/setlang/")],

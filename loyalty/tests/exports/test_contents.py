@@ -22,6 +22,7 @@ from loyalty.models import (
     Card,
     Cardholder,
     Consent,
+    ConsentWording,
     CustomField,
     DataExport,
     ExpiryReminder,
@@ -226,7 +227,9 @@ def test_a_table_longer_than_a_sheet_goes_on_in_a_second_sheet(built, monkeypatc
 # models fails the test below until it is exported or named here.
 NOT_EXPORTED = {
     # Keyed hashes for finding people without decrypting; the values themselves are exported.
-    Cardholder: {"email_index", "phone_index", "birthday_index", "name_index", "field_index"},
+    Cardholder: {"email_index", "phone_index", "birthday_index", "name_index", "field_index",
+                 # The portal's password hash and session counter; a new address not confirmed yet.
+                 "password", "portal_generation", "email_new"},
     # Printed on the card: whoever holds it may register the card online.
     Card: {"activation_code"},
     # Which client's key it is, and a hash of the request's parameters: the software's, not the shop's.
@@ -234,7 +237,7 @@ NOT_EXPORTED = {
     Terminal: {"token_hash"},
     ApiKey: {"key_hash", "prefix"},
 }
-EXPORTED_MODELS = {Program, Reward, BonusAction, CustomField, Cardholder, Consent, Card, Account, Lot, Booking,
+EXPORTED_MODELS = {Program, Reward, BonusAction, CustomField, Cardholder, Consent, ConsentWording, Card, Account, Lot, Booking,
                    LedgerEntry, ExpiryReminder, Terminal, ApiKey, ShopSettings, AuditLog}
 
 

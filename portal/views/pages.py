@@ -1,4 +1,4 @@
-"""The cardholder portal's pages: the merchant-branded front page, the Impressum and the privacy
+"""The customer portal's public pages: the merchant-branded front page, the Impressum and the privacy
 notice (both from the merchant's company data), and the merchant's logo."""
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -6,16 +6,17 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from loyalty.services.shop import shop_branding, shop_legal_details
+from portal.rendering import portal_context
 
 # The logo's address carries its version: a browser may keep it for a year.
 LOGO_CACHE_SECONDS = 365 * 24 * 3600
 
 
 class PortalPage(TemplateView):
-    """A portal page in the merchant's branding."""
+    """A portal page in the merchant's branding, knowing who is signed in."""
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(branding=shop_branding(), **kwargs)
+        return super().get_context_data(**portal_context(self.request), **kwargs)
 
 
 class LandingView(PortalPage):
