@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django_tenants.utils import schema_context
 
 from hq.models import PrintOrder
-from hq.printing.barcode import code128_svg
+from loyalty.barcode import code128_svg
 from hq.printing.selectors import print_order_cards
 from loyalty.services.shop import shop_branding
 

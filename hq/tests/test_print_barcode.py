@@ -1,7 +1,7 @@
 """Code 128 against published encodings: check symbols, start and stop patterns, set C for digits."""
 import pytest
 
-from hq.printing.barcode import PATTERNS, code128_svg, code128_values, code128_widths
+from loyalty.barcode import PATTERNS, code128_svg, code128_values, code128_widths
 
 
 def bits(widths: str) -> str:

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 from PIL import Image
 
 from hq.models import print_orders as print_order_models
-from hq.printing.barcode import QUIET_ZONE_MODULES, code128_widths
+from loyalty.barcode import QUIET_ZONE_MODULES, code128_widths
 from hq.printing.pdf import (
     BLEED,
     CARD_HEIGHT,

@@ -1,4 +1,5 @@
-"""Code 128 barcodes as inline SVG: the card number in set C (two digits a symbol), the rest in set B."""
+"""Code 128 barcodes as inline SVG: the card number in set C (two digits a symbol), the rest in set B.
+A pure function of the text, used by the printed cards (hq) and the card in the portal."""
 import string
 
 # Bar and space widths (in modules) of the symbols 0..105, from ISO/IEC 15417; each adds up to 11.
