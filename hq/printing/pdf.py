@@ -12,8 +12,8 @@ from django.utils.safestring import mark_safe
 from django_tenants.utils import schema_context
 
 from hq.models import PrintOrder
-from loyalty.barcode import code128_svg
 from hq.printing.selectors import print_order_cards
+from loyalty.barcode import code128_svg
 from loyalty.services.shop import shop_branding
 
 SHEET_WIDTH, SHEET_HEIGHT = 210.0, 297.0  # A4, in mm like every length here

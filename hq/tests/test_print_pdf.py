@@ -9,7 +9,6 @@ from django_tenants.utils import schema_context
 from PIL import Image
 
 from hq.models import print_orders as print_order_models
-from loyalty.barcode import QUIET_ZONE_MODULES, code128_widths
 from hq.printing.pdf import (
     BLEED,
     CARD_HEIGHT,
@@ -25,6 +24,7 @@ from hq.printing.pdf import (
 )
 from hq.printing.services import print_order_create, print_order_submit
 from loyalty.actors import Actor
+from loyalty.barcode import QUIET_ZONE_MODULES, code128_widths
 from loyalty.cardnumbers import card_number_from_serial
 from loyalty.models import Card
 from loyalty.services.shop import shop_logo_replace, shop_settings_update
