@@ -54,6 +54,16 @@ ACTION_LABELS: dict[str, Promise] = {
     "throttled.wrong-pins": gettext_lazy("PIN entry paused after wrong PINs"),
     "throttled.wrong-pairing-codes": gettext_lazy("Pairing paused after wrong pairing codes"),
     "throttled.unknown-cards": gettext_lazy("Card look-ups paused after unknown card numbers"),
+    "throttled.wrong-activation-codes": gettext_lazy("Card registration paused after wrong activation codes"),
+    "throttled.wrong-activation-codes-from-an-address": gettext_lazy(
+        "Card registration paused after wrong activation codes from one address"),
+    "throttled.portal-emails": gettext_lazy("E-mails of the customer portal paused after too many requests"),
+    # The customer portal
+    "portal.sign_in": gettext_lazy("Signed in to the customer portal"),
+    "portal.password_set": gettext_lazy("Password for the customer portal set"),
+    "portal.email_confirm": gettext_lazy("E-mail address confirmed in the customer portal"),
+    "portal.invitation_accept": gettext_lazy("Invitation to the customer portal accepted"),
+    "portal.register_email_in_use": gettext_lazy("Card registration tried with an e-mail address in use"),
     # Staff, roles and permissions
     "staff.invite": gettext_lazy("Staff member invited"),
     "staff.invitation_resend": gettext_lazy("Invitation sent again"),
@@ -134,10 +144,11 @@ FAMILIES = (
     AuditFamily("imports", gettext_lazy("Imports"), ("cardholder_import.", "booking.opening_balance")),
     AuditFamily("access", gettext_lazy("Staff, roles and permissions"), ("staff.", "role.", "group.")),
     AuditFamily("sign_ins", gettext_lazy("Sign-ins and lock-outs"),
-                ("user.sign_in", "pos.sign_in", "user.pos_pin_set", "throttled.")),
+                ("user.sign_in", "pos.sign_in", "user.pos_pin_set", "throttled.", "portal.sign_in",
+                 "portal.password_set")),
     AuditFamily("settings", gettext_lazy("Settings"), ("settings.",)),
     AuditFamily("cards", gettext_lazy("Cards"), ("card.", "cards.")),
-    AuditFamily("cardholders", gettext_lazy("Cardholders"), ("cardholder.", "custom_field.")),
+    AuditFamily("cardholders", gettext_lazy("Cardholders"), ("cardholder.", "custom_field.", "portal.")),
     AuditFamily("programs", gettext_lazy("Programs, rewards and bonus actions"),
                 ("program.", "reward.", "bonus_action.")),
     AuditFamily("devices", gettext_lazy("Terminals and API keys"), ("terminal.", "pairing_code.", "api_key.")),
@@ -175,7 +186,10 @@ def audit_entries(*, date_from: datetime.date | None = None, date_to: datetime.d
 # --- How an entry reads ----------------------------------------------------------------------------
 
 _METHODS = {"password": gettext_lazy("password"), "two_factor": gettext_lazy("password and code"),
-            "invitation": gettext_lazy("first password from the invitation"), "pin": gettext_lazy("PIN")}
+            "invitation": gettext_lazy("first password from the invitation"), "pin": gettext_lazy("PIN"),
+            "link": gettext_lazy("sign-in link by e-mail"),
+            "confirmation": gettext_lazy("link confirming the e-mail address"),
+            "till_invitation": gettext_lazy("invitation from the till")}
 _FORMATS = {"csv": "CSV", "xlsx": "Excel (XLSX)"}
 # Names of what the services write besides model fields.
 _KEYS = {
@@ -195,6 +209,7 @@ _KEYS = {
     "user": gettext_lazy("staff member"), "window_seconds": gettext_lazy("within minutes"),
     "date_from": gettext_lazy("from"), "date_to": gettext_lazy("to"), "kind": gettext_lazy("kind"),
     "staff": gettext_lazy("staff member"), "card_number": gettext_lazy("card number"),
+    "replaced": gettext_lazy("an earlier password replaced"), "password_set": gettext_lazy("password set"),
 }
 # Objects named by one of their fields where an entry names them; others by kind and number
 # (a cardholder's name is personal and stays out of the log).

@@ -55,7 +55,7 @@ pytestmark = pytest.mark.django_db
 
 # Pages a visitor without any right may see: their 200 shows nothing of anyone's.
 PAGES_FOR_ANYONE = {"/", "/impressum/", "/datenschutz/", "/manage/login/", "/pos/pair/", "/api/schema/",
-                    "/api/docs/"}
+                    "/api/docs/", "/register/", "/sign-in/"}
 
 
 def test_the_sweep_knows_every_pattern_of_both_url_confs():

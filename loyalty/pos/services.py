@@ -21,8 +21,10 @@ from loyalty.models import Card, Consent, PairingCode, Terminal
 from loyalty.pos.selectors import SIGN_IN_ACTION, till_staff_with_pin
 from loyalty.services.audit import audit_record
 from loyalty.services.cardholders import card_register, consent_record
+from loyalty.services.consent_wordings import consent_wording_current
 from loyalty.services.ledger import service_refusal
 from loyalty.services.lookup import card_find
+from loyalty.services.portal_accounts import portal_invitation_send
 from loyalty.services.terminals import terminal_create, terminal_limit_locked, terminal_seat_claim
 from loyalty.throttling import lockout_audit, too_many
 from tenants.accounts.services import PASSWORDS_PAUSED, password_check
@@ -181,7 +183,8 @@ def pos_pin_set(*, user, pin: str, actor: Actor):
 def till_card_register(*, card_number: str, first_name: str, email: str, consent: bool,
                        actor: Actor) -> Card:
     """Hand out a card at the counter: the holder's first name, an e-mail address if they like,
-    and their consent, which is written down with where it was given."""
+    and their consent, which is written down with where it was given and the version of the terms'
+    wording in force. With an e-mail address, the person is invited to the customer portal."""
     if refusal := service_refusal():
         raise refusal
     if not consent:
@@ -191,6 +194,9 @@ def till_card_register(*, card_number: str, first_name: str, email: str, consent
     with transaction.atomic():
         card = card_register(card_number=card.number, actor=actor, first_name=first_name,
                              email=email)
+        wording = consent_wording_current(Consent.Purpose.TERMS)
         consent_record(cardholder=card.cardholder, purpose=Consent.Purpose.TERMS, granted=True,
-                       source=Consent.Source.TILL, actor=actor)
+                       source=Consent.Source.TILL, actor=actor,
+                       wording_version=str(wording.version) if wording is not None else "")
+        portal_invitation_send(card.cardholder)
     return card

@@ -2,10 +2,12 @@
 
 Tests that run inside a transaction (pytest-django's `db`) roll back to it on their own; tests
 that commit (`committed`) are put back to it by `baseline_restore` afterwards."""
+import importlib
+
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from loyalty.models import ShopSettings
+from loyalty.models import ConsentWording, ShopSettings
 from tenants.accounts.models import AuthenticatorDevice, User
 from tenants.models import Merchant
 from tenants.services import merchant_provision, operator_tenant_ensure
@@ -49,6 +51,14 @@ def baseline_create() -> None:
             # As for merchants onboarded before two-factor sign-in was required by default; the
             # tests of two-factor sign-in require it themselves.
             ShopSettings.objects.get_or_create(pk=1, defaults={"two_factor_required": False})
+            # The consents' first wordings, as migration 0012 writes them (a restore empties the table).
+            for purpose, (german, english) in _first_wordings().items():
+                ConsentWording.objects.get_or_create(purpose=purpose, version=1,
+                                                     defaults={"text_de": german, "text_en": english})
+
+
+def _first_wordings() -> dict[str, tuple[str, str]]:
+    return importlib.import_module("loyalty.migrations.0012_portal_accounts_wallet").FIRST_WORDINGS
 
 
 def _tables(schema_name: str, keep: set[str]) -> list[str]:
