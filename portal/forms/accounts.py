@@ -14,12 +14,28 @@ from loyalty.services.portal_accounts import EMAIL_LENGTH, NAME_LENGTH, OPTIONAL
 OWN_PREFIX = "own__"
 VERSION_PREFIX = "version__"
 DATE_EXAMPLE = _("e.g. 31.12.1980")
+# Django's own message would be translated by Django REST framework's catalogue, which says "du".
+EMAIL_INVALID = _("Please enter a valid e-mail address, such as name@example.de.")
 
 
 class PortalForm(forms.Form):
     """Errors of the service go to the field they name. Django ties each field to its help text
     and its errors (aria-describedby "<id>_helptext <id>_error", aria-invalid); the template gives
     them these ids (portal/accounts/_field.html)."""
+
+    def add_error(self, field, error):
+        """After a refusal the cursor goes to the first field to correct."""
+        super().add_error(field, error)
+        invalid = [name for name in self.fields if name in self.errors]
+        if invalid:
+            self.focus(invalid[0])
+
+    def focus(self, name: str | None) -> None:
+        """The cursor in this field (or in none of this form's)."""
+        for form_field in self.fields.values():
+            form_field.widget.attrs.pop("autofocus", None)
+        if name is not None:
+            self.fields[name].widget.attrs["autofocus"] = True
 
     def error_for(self, name: str, error) -> None:
         """An error of the service for a field of this form (or the whole form)."""
@@ -33,6 +49,10 @@ class PortalForm(forms.Form):
                 self.error_for(mapping.get(name, name), errors)
         else:
             self.add_error(None, error)
+
+
+def _email_field(**options) -> forms.EmailField:
+    return forms.EmailField(error_messages={"invalid": EMAIL_INVALID}, **options)
 
 
 def _text(*, autocomplete: str, autofocus: bool = False, **attrs) -> forms.TextInput:
@@ -144,7 +164,7 @@ class DetailsForm(OwnFieldsMixin, ConsentsMixin, PortalForm):
 
     first_name = _first_name(autofocus=True)
     last_name = _last_name()
-    email = forms.EmailField(
+    email = _email_field(
         label=_("E-mail address"), max_length=EMAIL_LENGTH,
         help_text=_("We send you a link to confirm it; with it you sign in later."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "enterkeyhint": "next"}))
@@ -192,18 +212,18 @@ class InvitationForm(OwnFieldsMixin, ConsentsMixin, PortalForm):
 
 
 class EmailCorrectionForm(PortalForm):
-    email = forms.EmailField(label=_("Correct e-mail address"), max_length=EMAIL_LENGTH,
+    email = _email_field(label=_("Correct e-mail address"), max_length=EMAIL_LENGTH,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
 class SignInLinkForm(PortalForm):
-    email = forms.EmailField(label=_("E-mail address"), max_length=EMAIL_LENGTH,
+    email = _email_field(label=_("E-mail address"), max_length=EMAIL_LENGTH,
                              widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True,
                                                             "enterkeyhint": "send"}))
 
 
 class PasswordSignInForm(PortalForm):
-    email = forms.EmailField(label=_("E-mail address"), max_length=EMAIL_LENGTH,
+    email = _email_field(label=_("E-mail address"), max_length=EMAIL_LENGTH,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(label=_("Password"), strip=False, max_length=128,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password",

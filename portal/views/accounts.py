@@ -17,8 +17,8 @@ from loyalty.services.ledger import service_refusal
 from loyalty.services.portal_accounts import (
     CONFIRM_EMAIL,
     INVITATION,
-    SIGN_IN,
     REGISTRATION_MAX_AGE,
+    SIGN_IN,
     ActivationRefused,
     CardNumberMistyped,
     LinkInvalid,
@@ -252,11 +252,16 @@ def _email_correct(request, sent: dict, form):
     except ValidationError as error:
         form.errors_from(error)
         return portal_render(request, TEMPLATES + "sent.html", {"email": sent["email"], "form": form})
-    except (LinkInvalid, ActivationRefused, WordingChanged) as error:
+    except TooManyAttempts:
+        raise
+    except LinkInvalid as error:  # confirmed meanwhile
         request.session.pop(REGISTRATION_SENT, None)
-        messages.error(request, str(error) if isinstance(error, LinkInvalid) else
-                       _("Please register your card again: the registration could not be completed."))
-        return redirect("portal:sign_in" if isinstance(error, LinkInvalid) else "portal:register")
+        messages.info(request, str(error))
+        return redirect("portal:sign_in")
+    except LoyaltyError:  # the card or a wording changed meanwhile, or the programme ended
+        request.session.pop(REGISTRATION_SENT, None)
+        messages.error(request, _("Please register your card again: the registration could not be completed."))
+        return redirect("portal:register")
     _registration_sent(request, registration, details=details)
     messages.success(request, _("We have sent the link to the corrected address."))
     return redirect("portal:register_sent")
@@ -351,6 +356,9 @@ def sign_in(request):
     link_form = SignInLinkForm(request.POST if method == "link" else None, prefix="link")
     password_form = PasswordSignInForm(request.POST if method == "password" else None, prefix="password")
     context = {"link_form": link_form, "password_form": password_form, "next": next_path}
+    if method == "password":  # the cursor where the person goes on typing
+        link_form.focus(None)
+        password_form.focus("email" if "email" in password_form.errors else "password")
     if method == "link" and link_form.is_valid():
         try:
             portal_sign_in_link_send(email=link_form.cleaned_data["email"], actor=_visitor(request),

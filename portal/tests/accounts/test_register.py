@@ -167,8 +167,10 @@ def test_the_terms_must_be_agreed_to_and_the_details_are_kept_meanwhile(alice, v
     page = refused.content.decode()
     assert refused.status_code == 200 and _holder(alice, card.number) is None and mailoutbox == []
     assert "Please agree to the terms and the privacy notice." in page
-    assert "Enter a valid email address." in page
+    assert "Please enter a valid e-mail address, such as name@example.de." in page
     assert 'value="not an address"' in page and is_ticked(page, "sms")
+    # The cursor goes to the first field to correct.
+    assert "autofocus" in input_tag(page, "email") and "autofocus" not in input_tag(page, "first_name")
     with schema_context("alice"):
         assert not Consent.objects.exists() and not AuditLog.objects.filter(actor_label="portal").exists()
 
@@ -277,7 +279,7 @@ def test_an_address_in_use_is_not_revealed_and_its_owner_is_told_how_to_sign_in(
     assert new.status_code == used.status_code == 302 and new["Location"] == used["Location"] == "/register/sent/"
     assert _holder(alice, taken.number) is None
     [warning] = mails_to("Hanna@Example.de")
-    assert "Someone tried to register a card" in warning.subject and warning.body.startswith("Hallo Erika,")
+    assert "Jemand wollte eine Karte" in warning.subject and warning.body.startswith("Hallo Erika,")  # her language
     assert link_path(warning, "/sign-in/") == "/sign-in/" and "/confirm/" not in warning.body
     with schema_context("alice"):
         entry = AuditLog.objects.get(action="portal.register_email_in_use")

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from loyalty.actors import Actor
 from loyalty.models import AuditLog, Cardholder
 from loyalty.services.portal_accounts import SIGN_IN, portal_link_token
-from portal.tests.accounts.conftest import link_path
+from portal.tests.accounts.conftest import input_tag, link_path
 from tests.support.hashers import FastArgon2PasswordHasher
 from tests.support.portal import portal_signed_in
 
@@ -64,7 +64,7 @@ def test_a_sign_in_link_signs_in_on_the_button_not_on_opening(alice, visitor, ha
 
     assert sent.status_code == 200 and LINK_SENT in sent.content.decode()
     [message] = mailoutbox
-    assert message.to == ["hanna@example.de"] and "30 minutes" in message.body
+    assert message.to == ["hanna@example.de"] and "30 Minuten lang" in message.body  # in her language
     path = link_path(message, "/sign-in/link/")
     opened = client.get(path)
     assert opened.status_code == 200 and not _signed_in(client) and _sign_ins() == []
@@ -156,6 +156,7 @@ def test_every_failed_password_sign_in_is_refused_alike(alice, visitor, hanna, h
     page = answer.content.decode()
     assert answer.status_code == 200 and "The e-mail address or the password is not right." in page
     assert f'value="{email}"' in page and "Sauerteig" not in page and "Roggen" not in page
+    assert "autofocus" in input_tag(page, "password-password") and "autofocus" not in input_tag(page, "link-email")
     assert not _signed_in(client) and _sign_ins() == []
 
 
@@ -247,7 +248,7 @@ def test_the_forms_refuse_bad_input_without_counting_it(alice, visitor, hanna):
 
     for _attempt in range(12):
         refused = _password(client, "not an address", "x")
-        assert refused.status_code == 200 and "Enter a valid email address." in refused.content.decode()
+        assert refused.status_code == 200 and "Please enter a valid e-mail address, such as name@example.de." in refused.content.decode()
     assert _ask_link(client, "").status_code == 200 and mail.outbox == []
     assert client.post("/sign-in/", {"method": "other"}).status_code == 200
 
