@@ -155,6 +155,7 @@ SIGN_IN_REFUSED = _("The e-mail address or the password is not right.")
 SIGN_INS_PAUSED = _("Too many wrong passwords. Signing in with a password is paused here for %(minutes)s "
                     "min.; a sign-in link by e-mail works meanwhile.")
 PASSWORD_WRONG = _("This is not your current password.")
+EMAIL_INVALID = _("Please enter a valid e-mail address, such as name@example.de.")
 # Compared against when a card number is unknown, so that the comparison takes as long as a real one.
 _NO_CODE = b"\0" * ACTIVATION_CODE_LENGTH
 _dummy_password = None
@@ -302,8 +303,7 @@ def _email_clean(email: str) -> str:
             raise ValidationError("too long")
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"email": _("Please enter a valid e-mail address, such as name@example.de.")}) \
-            from None
+        raise ValidationError({"email": EMAIL_INVALID}) from None
     return email
 
 

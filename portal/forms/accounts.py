@@ -9,13 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 from loyalty.models import Consent, ConsentWording, CustomField
 from loyalty.services.cardholders import custom_data_clean
-from loyalty.services.portal_accounts import EMAIL_LENGTH, NAME_LENGTH, OPTIONAL_PURPOSES
+from loyalty.services.portal_accounts import (
+    EMAIL_INVALID,
+    EMAIL_LENGTH,
+    NAME_LENGTH,
+    OPTIONAL_PURPOSES,
+)
 
 OWN_PREFIX = "own__"
 VERSION_PREFIX = "version__"
 DATE_EXAMPLE = _("e.g. 31.12.1980")
-# Django's own message would be translated by Django REST framework's catalogue, which says "du".
-EMAIL_INVALID = _("Please enter a valid e-mail address, such as name@example.de.")
 
 
 class PortalForm(forms.Form):
@@ -52,6 +55,7 @@ class PortalForm(forms.Form):
 
 
 def _email_field(**options) -> forms.EmailField:
+    # Django's own message would be translated by Django REST framework's catalogue, which says "du".
     return forms.EmailField(error_messages={"invalid": EMAIL_INVALID}, **options)
 
 

@@ -1,6 +1,6 @@
 """In Chromium on a 360-pixel phone: a card is registered with its number and activation code, the
 address confirmed from the mail, the person signed out and in again by a sign-in link; the pages
-of registration and sign-in fit a phone and a desktop, in German and English."""
+of registration, sign-in and the till's invitation fit a phone and a desktop, in German and English."""
 from urllib.parse import urlsplit
 
 import pytest
@@ -8,7 +8,10 @@ from django.core import mail
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
+from loyalty.actors import Actor
 from loyalty.models import Card, CustomField
+from loyalty.services.cardholders import card_register
+from loyalty.services.portal_accounts import INVITATION, portal_link_token
 from portal.tests.accounts.conftest import CODE
 from tests.support.browser import shoot
 from tests.support.concurrency import wait_until
@@ -93,6 +96,9 @@ def test_the_pages_of_registration_and_sign_in_fit_a_phone_and_a_desktop(
         card = CardFactory(status=Card.Status.UNISSUED, activation_code=CODE)
         CustomField.objects.create(key="lieblingsbrot", label="Lieblingsbrot", kind="choice",
                                    choices=["Roggen", "Dinkel", "Vollkorn"], required=True, at_registration=True)
+        handed_out = card_register(card_number=CardFactory(status=Card.Status.UNISSUED).number,
+                                   actor=Actor(label="test"), first_name="Berta", email="berta@example.org")
+        invitation = portal_link_token(handed_out.cardholder, INVITATION)
     url = lambda path: live_site.url(alice.primary_host, path)  # noqa: E731
     context = chromium.new_context(locale={"de": "de-DE", "en": "en-GB"}[language])
     page = context.new_page()
@@ -117,13 +123,27 @@ def test_the_pages_of_registration_and_sign_in_fit_a_phone_and_a_desktop(
         expect(page.locator(".form-error")).to_be_visible()
         expect(page.locator("#id_first_name")).to_have_value("Hanna")
         shoot(page, "portal-details-error")
+        page.locator("#id_email").fill("hanna@example.de")
+        page.locator("#id_own__lieblingsbrot").select_option("Dinkel")
+        page.locator("#id_terms_and_privacy").check()
+        page.locator("form.account-form button[type=submit]").click()
+        page.wait_for_url(url("/register/sent/"))
+        shoot(page, "portal-sent")
 
         page.goto(url("/sign-in/"))
         shoot(page, "portal-sign-in")
+        page.locator("#id_link-email").fill("hanna@example.de")
+        page.locator("#id_link-email").press("Enter")
+        expect(page.get_by_role("status")).to_be_visible()
+        shoot(page, "portal-sign-in-link-sent")
         page.locator("#id_password-email").fill("nobody@example.de")
         page.locator("#id_password-password").fill("geraten")
         page.locator("#id_password-password").press("Enter")
         expect(page.locator(".form-error")).to_be_visible()
         shoot(page, "portal-sign-in-error")
+
+        page.goto(url(f"/invitation/{invitation}/"))
+        expect(page.locator("h1")).to_contain_text("Berta")
+        shoot(page, "portal-invitation")
     finally:
         context.close()
