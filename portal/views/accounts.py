@@ -269,10 +269,10 @@ def _email_correct(request, sent: dict, form):
 
 # --- Links from e-mails ----------------------------------------------------------------------------
 
-def _link_invalid(request, *, token: str, kind_name: str, renewed: bool = False, refusal=None):
+def _link_invalid(request, *, kind_name: str, renewed: bool = False, refusal=None):
     """A link that expired or was used: a friendly page that offers a new one."""
     response = portal_render(request, TEMPLATES + "link_invalid.html",
-                             {"token": token, "kind": kind_name, "renewed": renewed, "refusal": refusal},
+                             {"kind": kind_name, "renewed": renewed, "refusal": refusal},
                              status=404)
     return _throttled(response, refusal) if refusal is not None else response
 
@@ -281,8 +281,8 @@ def _renew(request, *, token: str, kind, kind_name: str):
     try:
         portal_link_renew(token=token, kind=kind, actor=_visitor(request))
     except TooManyAttempts as error:
-        return _link_invalid(request, token=token, kind_name=kind_name, refusal=error)
-    return _link_invalid(request, token=token, kind_name=kind_name, renewed=True)
+        return _link_invalid(request, kind_name=kind_name, refusal=error)
+    return _link_invalid(request, kind_name=kind_name, renewed=True)
 
 
 @require_http_methods(["GET", "POST"])
@@ -295,12 +295,12 @@ def confirm_email(request, token):
         try:
             cardholder = portal_email_confirm(token=token, address=client_address(request))
         except LinkInvalid:
-            return _link_invalid(request, token=token, kind_name="confirm")
+            return _link_invalid(request, kind_name="confirm")
         portal_sign_in(request, cardholder)
         messages.success(request, _("Thank you: your e-mail address is confirmed and you are signed in."))
         return redirect("portal:card")
     if portal_link_read(token, CONFIRM_EMAIL) is None:
-        return _link_invalid(request, token=token, kind_name="confirm")
+        return _link_invalid(request, kind_name="confirm")
     return portal_render(request, TEMPLATES + "confirm.html")
 
 
@@ -312,7 +312,7 @@ def invitation(request, token):
     if request.method == "POST" and "renew" in request.POST:
         return _renew(request, token=token, kind=INVITATION, kind_name="invitation")
     if link is None:
-        return _link_invalid(request, token=token, kind_name="invitation")
+        return _link_invalid(request, kind_name="invitation")
     cardholder = link.cardholder
     own_fields = registration_fields()
     initial = {"first_name": cardholder.first_name, "last_name": cardholder.last_name,
@@ -329,7 +329,7 @@ def invitation(request, token):
         except WordingChanged as error:
             form = _wordings_shown_again(InvitationForm, request, error, own_fields=own_fields, initial=initial)
         except LinkInvalid:
-            return _link_invalid(request, token=token, kind_name="invitation")
+            return _link_invalid(request, kind_name="invitation")
         except ValidationError as error:
             form.errors_from(error, mapping=form.own_error_mapping())
         else:
@@ -391,11 +391,11 @@ def sign_in_link(request, token):
         try:
             link = portal_sign_in_by_link(token=token, address=client_address(request))
         except LinkInvalid:
-            return _link_invalid(request, token=token, kind_name="sign_in")
+            return _link_invalid(request, kind_name="sign_in")
         portal_sign_in(request, link.cardholder)
         return redirect(_safe_path(request, str(link.extra.get("n") or "")) or reverse("portal:card"))
     if portal_sign_in_link_read(token) is None:
-        return _link_invalid(request, token=token, kind_name="sign_in")
+        return _link_invalid(request, kind_name="sign_in")
     return portal_render(request, TEMPLATES + "sign_in_link.html")
 
 
