@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
@@ -18,6 +19,7 @@ from loyalty.catalog import catalog
 from loyalty.errors import LoyaltyError
 from loyalty.models import Booking, Card
 from loyalty.pos.serializers import entry_text
+from loyalty.selectors import EntryChange
 from loyalty.selectors_portal import (
     portal_bookings,
     portal_card_find,
@@ -72,7 +74,7 @@ def _detail(booking: Booking, entries) -> str:
     if kind == Kind.REVERSAL and booking.reverses is not None:
         return _("takes back: %(kind)s of %(time)s") % {
             "kind": booking.reverses.get_kind_display(),
-            "time": date_format(booking.reverses.created_at, "SHORT_DATETIME_FORMAT")}
+            "time": date_format(timezone.localtime(booking.reverses.created_at), "SHORT_DATETIME_FORMAT")}
     if kind == Kind.CARD_REPLACEMENT and booking.card.replaced_by is not None:
         return _("balance moved to card %(number)s") % {"number": booking.card.replaced_by.number}
     if kind == Kind.VOUCHER_ISSUE:
@@ -82,21 +84,29 @@ def _detail(booking: Booking, entries) -> str:
     return ""
 
 
+def _changes(booking: Booking, entries, programs) -> list[str]:
+    """What the booking did to each program, one line per program (a debit may take from several
+    lots, a replacement moves each lot on its own)."""
+    if booking.kind == Kind.CARD_REPLACEMENT:
+        # Taken off the old card and put on the new one: what arrived says it once.
+        entries = [entry for entry in entries if entry.account.card_id != booking.card_id]
+    per_program: dict[int, EntryChange] = {}
+    for entry in entries:
+        program_id = entry.account.program_id
+        before = per_program.get(program_id, EntryChange(program_id, 0, 0))
+        per_program[program_id] = EntryChange(program_id, before.amount + entry.amount,
+                                              before.claim_change + entry.claim_change)
+    return [f"{programs[change.program_id].name}: {entry_text(programs[change.program_id], change)}"
+            for change in per_program.values() if change.amount or change.claim_change]
+
+
 def history_lines(bookings) -> list[HistoryLine]:
     programs = catalog().programs
     lines = []
     for booking in bookings:
         entries = list(booking.entries.all())
-        shown = entries
-        if booking.kind == Kind.CARD_REPLACEMENT:
-            # Taken off the old card and put on the new one: what arrived says it once.
-            shown = [entry for entry in entries if entry.account.card_id != booking.card_id]
-        lines.append(HistoryLine(
-            booking=booking, what=booking.get_kind_display(), detail=_detail(booking, entries),
-            changes=[f"{programs[entry.account.program_id].name}: "
-                     f"{entry_text(programs[entry.account.program_id], entry)}" for entry in shown],
-            place=_place(booking),
-        ))
+        lines.append(HistoryLine(booking=booking, what=booking.get_kind_display(), detail=_detail(booking, entries),
+                                 changes=_changes(booking, entries, programs), place=_place(booking)))
     return lines
 
 
