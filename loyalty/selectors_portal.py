@@ -140,7 +140,8 @@ def _balances(card: Card, lots: dict[int, list[Lot]], *, today: datetime.date) -
         open_lots = lots.get(account.pk, []) if account is not None else []
         balances.append(Balance(
             program=program, amount=state.available, text=behaviour.balance_text(state.available),
-            goals=behaviour.goals(state),
+            # A blocked card redeems nothing: what its balance covers waits for the replacement.
+            goals=behaviour.goals(state) if card.status == Card.Status.ACTIVE else [],
             expiring=_expiring(behaviour, open_lots, today=today) if program.kind == Program.Kind.POINTS else [],
             vouchers=([Voucher(lot.remaining, behaviour.amount_text(lot.remaining), lot.expires_on)
                        for lot in open_lots] if program.kind == Program.Kind.VOUCHER else []),

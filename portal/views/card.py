@@ -133,7 +133,7 @@ def history_view(request):
             raise Http404
     page = Paginator(portal_bookings(cardholder, card=card), PER_PAGE).get_page(request.GET.get("page"))
     return portal_render(request, "portal/card/history.html", {
-        "page": page, "lines": history_lines(page), "cards": cards, "card": card,
+        "page": page, "lines": history_lines(page), "cards": cards, "card": card, "several": len(cards) > 1,
         "query": f"card={card.number}&" if card is not None else "",
     })
 

@@ -45,6 +45,7 @@ def test_the_cardholder_blocks_their_own_card_with_an_audit_row_of_the_portal(al
     page = text_of(client.get("/card/"))
     assert "Die Karte 0009" in page and "ist gesperrt. Fragen Sie an der Kasse nach einer Ersatzkarte" in page
     assert "Diese Karte ist gesperrt" in page and "Bonuspunkte 130 Punkte" in page
+    assert "Jetzt einlösbar" not in page  # nothing is redeemed on a blocked card
 
 
 def test_a_card_blocked_already_offers_no_button_and_a_second_block_changes_nothing(alice, hanna, portal_client):

@@ -57,7 +57,7 @@ def test_every_kind_of_booking_reads_in_plain_words_with_its_change_and_place(al
                   "Rückgabe Ware im Wert von 6,00 € zurückgegeben Bonuspunkte: −6 Punkte",
                   f"Storno nimmt zurück: Zahlung vom {paid_at} Guthaben: +7,50 €",
                   "Zahlung storniert Guthaben: −7,50 €",
-                  f"Verfall Bonuspunkte: −5 Punkte Karte {hanna.number} · automatisch"):
+                  "Verfall Bonuspunkte: −5 Punkte automatisch"):
         assert words in page, words
     assert page.count(TILL_NAME) == 12  # every booking at the till; not the bonus, not the expiry
     assert STAFF_NAME not in page
@@ -76,11 +76,12 @@ def test_the_history_is_paged_25_at_a_time_at_a_steady_number_of_queries(alice, 
     # 8 known bookings and 24 stamps after them: the stamps and the last known one on the first
     # page, the other 7 on the second.
     with django_assert_max_num_queries(len(few.captured_queries)):
-        first = text_of(client.get("/card/history/"))
-    second = text_of(client.get("/card/history/?page=2"))
+        first_page = client.get("/card/history/")
+    second_page = client.get("/card/history/?page=2")
+    first, second = text_of(first_page), text_of(second_page)
 
-    line = f"Karte {hanna.number} · "  # at the foot of every booking
-    assert first.count(line) == 25 and second.count(line) == 7
+    line = 'class="history-line"'
+    assert first_page.content.decode().count(line) == 25 and second_page.content.decode().count(line) == 7
     assert first.count("Kaffeekarte: +1 Stempel") == 24 and "Seite 1 von 2" in first
     assert "Gutschein eingelöst" in first and "Gutschein ausgegeben" not in first
     assert "Seite 2 von 2" in second and "Kaffeekarte: +1 Stempel" not in second

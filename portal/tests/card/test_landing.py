@@ -31,7 +31,7 @@ def test_every_active_program_is_explained_in_plain_german(alice, alices_shop, h
 
     page = landing(host_client(alice))
 
-    for words in ("Bonuspunkte Bonuspunkte 1 Punkt je Euro Einkauf",
+    for words in ("Bonuspunkte 1 Punkt je Euro Einkauf",
                   f"Adventszeit: 2-fache Punkte, vom 01.12.{today.year} bis 24.12.{today.year}",
                   "Wenn Sie Ihre Karte registrieren: 50 Punkte als Willkommensbonus",
                   "An Ihrem Geburtstag: 25 Punkte extra",
