@@ -6,7 +6,13 @@ from django.utils.translation import gettext as _
 
 from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_from_serial
-from loyalty.errors import CardNotActive, CardNotReplaceable, LoyaltyError, NotPermitted
+from loyalty.errors import (
+    CardNotActive,
+    CardNotFound,
+    CardNotReplaceable,
+    LoyaltyError,
+    NotPermitted,
+)
 from loyalty.models import Account, Booking, Card, Lot
 from loyalty.selectors import cards_with_accounts
 from loyalty.services.audit import audit_record
@@ -69,8 +75,15 @@ def card_activate(*, card_number: str, actor: Actor) -> Card:
 
 
 def card_block_refusal(card: Card, *, actor: Actor | None = None) -> LoyaltyError | None:
-    """Why this card cannot be blocked (by `actor`, when given), or None: only an active or a blank
-    card can, by someone who may change cards."""
+    """Why this card cannot be blocked (by `actor`, when given), or None: an active or a blank card
+    can be, by someone who may change cards; a cardholder in the portal may block their own active
+    card (a lost one) and no other."""
+    if actor is not None and actor.cardholder is not None:
+        if not actor.acts_for(card.cardholder_id):
+            return NotPermitted()
+        if card.status != Card.Status.ACTIVE:
+            return CardNotActive(status=card.get_status_display())
+        return None
     if actor is not None and not actor.may(CARD_CHANGE_PERMISSION):
         return NotPermitted()
     if card.status not in (Card.Status.ACTIVE, Card.Status.UNISSUED):
@@ -95,10 +108,14 @@ def card_replace_refusal(old: Card, new: Card | None = None, *,
 
 @transaction.atomic
 def card_block(*, card_number: str, actor: Actor, reason: str = "") -> Card:
-    """Block a lost or misused card; its balances stay and can move to a replacement."""
-    NotPermitted.unless(actor, CARD_CHANGE_PERMISSION)
+    """Block a lost or misused card; its balances stay and can move to a replacement. A
+    cardholder's own card only, in the portal: anyone else's is not found, as if it did not exist."""
+    if actor.cardholder is None:
+        NotPermitted.unless(actor, CARD_CHANGE_PERMISSION)
     card = _card_lock(card_number, actor=actor)
-    if refusal := card_block_refusal(card):
+    if actor.cardholder is not None and not actor.acts_for(card.cardholder_id):
+        raise CardNotFound()
+    if refusal := card_block_refusal(card, actor=actor):
         raise refusal
     card.status = Card.Status.BLOCKED
     card.save(update_fields=["status"])
