@@ -44,6 +44,7 @@ from loyalty.services.lookup import (
     card_unknown_refuse,
 )
 from loyalty.units import money_text
+from loyalty.wallet.services import wallet_passes_changed
 from tenants.selectors import merchant_current
 
 # A larger amount in one booking is a typing error, not a purchase: 100.000,00 € or 10 million points.
@@ -225,6 +226,8 @@ def booking_post(request: BookingRequest, *, card: Card, postings: list[Posting]
     )
     entries = _postings_apply(booking, [p for p in postings if p.amount or p.claim])
     _entries_known(booking, entries)
+    if entries:  # the phones holding a pass of a card whose balance changed fetch it anew
+        wallet_passes_changed(card_ids={entry.account.card_id for entry in entries})
     return booking
 
 
