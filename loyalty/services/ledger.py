@@ -6,7 +6,8 @@ A booking service (loyalty.services.bookings) runs in one transaction (`booking_
    as the card (`card_for_booking`): a repeat gets the first booking before any other check;
 2. checks the request: the card's state, the program, the amounts;
 3. writes the booking row, which claims the key (`booking_post`), then posts its changes to the
-   card's accounts: an entry each, a lot per credit, lots used up by debits, open claims.
+   card's accounts: an entry each, a lot per credit, lots used up by debits, open claims; and
+   marks the wallet passes of the cards it changed, whose phones are pushed once it commits.
 
 Locks are taken in one order: a booking being returned or reversed, then the card, then its
 accounts (by program), then their lots. Every write to a card's accounts holds the card's row
