@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw
 from loyalty.catalog import catalog
 from loyalty.models import Card
 from loyalty.selectors import account_state, cards_with_accounts
-from loyalty.services.shop import WHITE, Branding, contrast_ratio, shop_branding
+from loyalty.services.shop import MIN_CONTRAST, WHITE, Branding, contrast_ratio, shop_branding
 from loyalty.wallet.certificates import Signer, signer
 
 MIME_TYPE = "application/vnd.apple.pkpass"
@@ -143,7 +143,7 @@ def pass_colours(branding: Branding) -> dict[str, str]:
     """The merchant's main colour as the background, with white text (the branding's rules keep
     that readable); labels in the merchant's background colour where that reads as well, else white."""
     label = branding.background_colour if contrast_ratio(branding.background_colour,
-                                                         branding.primary_colour) >= 4.5 else WHITE
+                                                         branding.primary_colour) >= MIN_CONTRAST else WHITE
     return {"backgroundColor": _rgb(branding.primary_colour), "foregroundColor": _rgb(WHITE),
             "labelColor": _rgb(label)}
 
