@@ -6,7 +6,6 @@ import zipfile
 
 import pytest
 from django.conf import settings
-from django_tenants.utils import schema_context
 
 from loyalty.wallet.certificates import signer
 from portal.tests.wallet.fake_apns import FakeApns
@@ -125,7 +124,3 @@ def chain_root() -> str:
     """The root certificate of the configured (development) chain, as a file for openssl."""
     return str(signer().root_file)
 
-
-def in_schema(merchant, function, *args, **kwargs):
-    with schema_context(merchant.schema_name):
-        return function(*args, **kwargs)
