@@ -26,6 +26,7 @@ from loyalty.services.ledger import (
     booking_service,
 )
 from loyalty.services.lookup import card_find, card_number_clean
+from loyalty.wallet.services import wallet_passes_changed
 
 # Typed by hand from the printed card: no 0/O, 1/I/L that a reader could mix up.
 ACTIVATION_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -120,6 +121,7 @@ def card_block(*, card_number: str, actor: Actor, reason: str = "") -> Card:
     card.status = Card.Status.BLOCKED
     card.save(update_fields=["status"])
     audit_record(actor=actor, action="card.block", target=card, reason=reason)
+    wallet_passes_changed(card_ids=[card.pk])  # the pass in the phone's wallet shows it void
     return card
 
 
@@ -157,4 +159,5 @@ def card_replace(*, old_card_number: str, new_card_number: str, idempotency_key:
     old.status, old.replaced_by = Card.Status.REPLACED, new
     old.save(update_fields=["status", "replaced_by"])
     audit_record(actor=actor, action="card.replace", target=old, new_card=new.number)
+    wallet_passes_changed(card_ids=[old.pk])  # the old card's pass shows it void
     return booking

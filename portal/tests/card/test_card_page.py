@@ -103,7 +103,8 @@ def test_an_active_card_has_the_wallet_button_and_the_block_link(alice, hanna, p
     content = card_page(portal_client, alice, hanna).content.decode()
 
     assert f'href="/card/{hanna.number}/block/"' in content
-    assert content.count("<svg") == 1
+    assert f'href="/card/{hanna.number}/wallet.pkpass"' in content
+    assert content.count('<figure class="barcode">') == 1
 
 
 def test_a_blocked_card_keeps_its_balance_and_says_how_to_get_a_replacement(alice, hanna, portal_client):
