@@ -1,6 +1,6 @@
 """Work per merchant in the background: the nightly run (expire lots, queue expiry reminders,
-award birthday bonuses, delete expired export files), the export of everything and cardholder
-imports."""
+award birthday bonuses, delete expired export files), the export of everything, cardholder
+imports and the pushes that make phones fetch a changed wallet pass."""
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +12,7 @@ from loyalty.services.bonuses import birthday_bonuses_award
 from loyalty.services.bookings import lots_expire
 from loyalty.services.exports import data_export_build, data_exports_expire
 from loyalty.services.reminders import expiry_reminder_send, expiry_reminders_create
+from loyalty.wallet.services import wallet_pushes_send
 from tenants.models import Merchant
 
 
@@ -70,3 +71,11 @@ def cardholder_import_run(import_id: int) -> dict | None:
     if job is None:
         return None
     return {"status": job.status, "created": job.created_count, "skipped": job.skipped_count}
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def wallet_passes_push(card_ids: list[int]) -> dict:
+    """Tell the phones holding a pass of these cards that it changed (queued by a booking, in the
+    merchant's context). Apple unreachable: tried again later; a second push only makes a phone ask
+    once more what changed."""
+    return wallet_pushes_send(card_ids=card_ids)

@@ -105,6 +105,10 @@ ACTIVATION_CODES_FROM_AN_ADDRESS = Limit("wrong-activation-codes-from-an-address
 # E-mails the portal sends on request (sign-in links, confirmations): per address and per
 # recipient, so the portal cannot be used to flood a mailbox.
 PORTAL_EMAILS = Limit("portal-emails", failures=5, window=60 * 60)
+# Apple's pass web service: requests refused for a wrong token or odd input, per address (a phone
+# never sends either), and the log messages phones post, per address.
+WALLET_REFUSALS = Limit("wallet-refusals", failures=30, window=15 * 60)
+WALLET_LOGS = Limit("wallet-logs", failures=30, window=60 * 60)
 
 
 def account_subject(email: str) -> str:

@@ -14,6 +14,17 @@ MASTER_KEYS = "m1:" + base64.urlsafe_b64encode(bytes(range(32))).decode()
 STRIPE_SECRETS = {
     "STRIPE_SECRET_KEY": "sk_live_" + "x" * 24, "STRIPE_WEBHOOK_SECRET": "whsec_" + "y" * 32,
 }
+WALLET_IDS = {"WALLET_PASS_TYPE_ID": "pass.de.example.karte", "WALLET_TEAM_ID": "A1B2C3D4E5"}
+
+
+@pytest.fixture
+def wallet_files(tmp_path) -> dict[str, str]:
+    """A pass type certificate, its key and an intermediate, as production names them."""
+    from loyalty.wallet.certificates import development_chain
+
+    files = development_chain(tmp_path)
+    return {**WALLET_IDS, "WALLET_CERT_FILE": str(files["certificate"]), "WALLET_KEY_FILE": str(files["key"]),
+            "WALLET_WWDR_FILE": str(files["intermediate"])}
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -63,10 +74,23 @@ def test_production_refuses_to_start_without_its_stripe_secrets(missing):
     assert "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set in production" in result.stderr
 
 
-def test_production_with_its_secrets_passes_the_deploy_check():
+@pytest.mark.parametrize("missing", ["WALLET_CERT_FILE", "WALLET_KEY_FILE", "WALLET_WWDR_FILE", "WALLET_PASS_TYPE_ID",
+                                     "WALLET_TEAM_ID", "a file"])
+def test_production_refuses_to_start_without_its_wallet_pass_certificate(missing, wallet_files):
+    wallet = {**wallet_files, missing: ""} if missing != "a file" else {
+        **wallet_files, "WALLET_KEY_FILE": wallet_files["WALLET_KEY_FILE"] + ".gone"}
+    result = _manage("check", DJANGO_SECRET_KEY=SECRET_KEY, FIELD_ENCRYPTION_MASTER_KEYS=MASTER_KEYS,
+                     **STRIPE_SECRETS, **wallet)
+
+    assert result.returncode != 0
+    assert "WALLET_PASS_TYPE_ID, WALLET_TEAM_ID, WALLET_CERT_FILE, WALLET_KEY_FILE and WALLET_WWDR_FILE must be set" in (
+        result.stderr)
+
+
+def test_production_with_its_secrets_passes_the_deploy_check(wallet_files):
     result = _manage(
         "check", "--deploy", "--fail-level", "WARNING",
-        DJANGO_SECRET_KEY=SECRET_KEY, FIELD_ENCRYPTION_MASTER_KEYS=MASTER_KEYS, **STRIPE_SECRETS,
+        DJANGO_SECRET_KEY=SECRET_KEY, FIELD_ENCRYPTION_MASTER_KEYS=MASTER_KEYS, **STRIPE_SECRETS, **wallet_files,
     )
 
     assert result.returncode == 0, result.stderr

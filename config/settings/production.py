@@ -1,4 +1,6 @@
 """Production settings: refuse to start without secrets, secure cookies and headers."""
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env
@@ -28,6 +30,19 @@ if not STRIPE_SECRET_KEY or not STRIPE_WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set in production: the API key and "
         "the webhook endpoint's signing secret (whsec_...) from the Stripe dashboard."
+    )
+
+# The wallet pass: the certificate Apple issued for the pass type, with its key and Apple's WWDR
+# intermediate certificate (README, "The card in Apple Wallet"); a phone refuses anything else.
+WALLET_FILES = {name: env.str(name, default="") for name in ("WALLET_CERT_FILE", "WALLET_KEY_FILE",
+                                                            "WALLET_WWDR_FILE")}
+if (not all(WALLET_FILES.values()) or not all(Path(file).is_file() for file in WALLET_FILES.values())
+        or WALLET_PASS_TYPE_ID in ("", DEVELOPMENT_PASS_TYPE_ID)  # noqa: F405
+        or WALLET_TEAM_ID in ("", DEVELOPMENT_TEAM_ID)):  # noqa: F405
+    raise ImproperlyConfigured(
+        "WALLET_PASS_TYPE_ID, WALLET_TEAM_ID, WALLET_CERT_FILE, WALLET_KEY_FILE and WALLET_WWDR_FILE must "
+        "be set in production: the pass type and team from Apple's developer account, the pass type's "
+        "certificate and its private key, and Apple's WWDR intermediate certificate, as PEM files that exist."
     )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

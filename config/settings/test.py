@@ -15,3 +15,7 @@ CELERY_RESULT_BACKEND = REDIS_URL  # noqa: F405
 # Uploads and generated files of a test run stay out of the developer's .var/media.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="stammkunde-test-media-"))
 EXPORT_ROOT = MEDIA_ROOT / "exports"
+# The wallet's development chain of a test run, and pushes to Apple to a closed port on this
+# machine (the tests that push start a fake and point WALLET_APNS_URL at it).
+WALLET_DEV_DIR = Path(tempfile.mkdtemp(prefix="stammkunde-test-wallet-"))
+WALLET_APNS_URL = "http://127.0.0.1:9"

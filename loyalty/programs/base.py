@@ -30,6 +30,20 @@ class Offer:
     reward: object | None = None  # loyalty.models.Reward, for a reward's redemption
 
 
+@dataclass(frozen=True)
+class Goal:
+    """A reward as the cardholder sees it from their balance: covered now (nothing missing), or
+    how much is still missing (`missing_text`: "20 points")."""
+
+    name: str
+    missing: int = 0
+    missing_text: str = ""
+
+    @property
+    def reached(self) -> bool:
+        return self.missing <= 0
+
+
 class ProgramBehaviour:
     kind: str = ""
     label = ""  # the kind's name for people, in Program.kind's choices
@@ -56,6 +70,18 @@ class ProgramBehaviour:
 
     def balance_text(self, balance: int) -> str:
         return self.amount_text(balance)
+
+    # --- What the cardholder reads ----------------------------------------------------------------
+
+    def describe(self, *, today: datetime.date) -> list[str]:
+        """What this program offers, in plain words for the customer, one sentence each (the
+        portal's landing page): "10 stamps = 1 coffee"."""
+        return []
+
+    def goals(self, account: AccountState) -> list[Goal]:
+        """The rewards this account covers now and the next one it does not cover yet, for the
+        cardholder; none for a program without rewards."""
+        return []
 
     # --- Credits ---------------------------------------------------------------------------------
 

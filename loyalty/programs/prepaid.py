@@ -18,6 +18,12 @@ class PrepaidBehaviour(ProgramBehaviour):
     def amount_text(self, amount: int, *, signed: bool = False) -> str:
         return money_text(amount, signed=signed)
 
+    def describe(self, *, today: datetime.date) -> list[str]:
+        lines = [str(_("Top up your balance and pay without cash."))]
+        if self.program.max_balance_cents is not None:
+            lines.append(_("Up to %(limit)s on the card.") % {"limit": money_text(self.program.max_balance_cents)})
+        return lines
+
     def credit_refusal(self, *, balance: int, amount: int) -> LoyaltyError | None:
         program = self.program
         if program.max_top_up_cents is not None and amount > program.max_top_up_cents:

@@ -2,6 +2,7 @@
 import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.errors import LoyaltyError, PartialRedemptionNotAllowed
@@ -39,6 +40,19 @@ class VoucherBehaviour(ProgramBehaviour):
         return voucher_valid_until(
             booked_on, country=merchant_current().country, years=self.program.voucher_validity_years
         )
+
+    def describe(self, *, today: datetime.date) -> list[str]:
+        program = self.program
+        lines = [str(_("Gift vouchers, to be bought and redeemed at the till."))]
+        values = program.voucher_presets or ([program.voucher_value_cents] if program.voucher_value_cents else [])
+        if values:
+            lines.append(_("Values: %(values)s") % {"values": ", ".join(money_text(cents) for cents in values)})
+        lines.append(str(_("Can be redeemed in several parts.") if program.partial_redemption
+                         else _("Redeemed in one go, for its whole value.")))
+        if (valid_until := self.credit_expires_on(today)) is not None:
+            lines.append(_("A voucher bought today is valid until %(date)s.")
+                         % {"date": date_format(valid_until, "SHORT_DATE_FORMAT")})
+        return lines
 
     def debit_refusal(self, booking_kind: str, *, account: AccountState, amount: int) -> LoyaltyError | None:
         if (booking_kind == "voucher_redeem" and not self.program.partial_redemption

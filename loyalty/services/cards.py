@@ -6,7 +6,13 @@ from django.utils.translation import gettext as _
 
 from loyalty.actors import Actor
 from loyalty.cardnumbers import card_number_from_serial
-from loyalty.errors import CardNotActive, CardNotReplaceable, LoyaltyError, NotPermitted
+from loyalty.errors import (
+    CardNotActive,
+    CardNotFound,
+    CardNotReplaceable,
+    LoyaltyError,
+    NotPermitted,
+)
 from loyalty.models import Account, Booking, Card, Lot
 from loyalty.selectors import cards_with_accounts
 from loyalty.services.audit import audit_record
@@ -20,6 +26,7 @@ from loyalty.services.ledger import (
     booking_service,
 )
 from loyalty.services.lookup import card_find, card_number_clean
+from loyalty.wallet.services import wallet_passes_changed
 
 # Typed by hand from the printed card: no 0/O, 1/I/L that a reader could mix up.
 ACTIVATION_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -69,8 +76,15 @@ def card_activate(*, card_number: str, actor: Actor) -> Card:
 
 
 def card_block_refusal(card: Card, *, actor: Actor | None = None) -> LoyaltyError | None:
-    """Why this card cannot be blocked (by `actor`, when given), or None: only an active or a blank
-    card can, by someone who may change cards."""
+    """Why this card cannot be blocked (by `actor`, when given), or None: an active or a blank card
+    can be, by someone who may change cards; a cardholder in the portal may block their own active
+    card (a lost one) and no other."""
+    if actor is not None and actor.cardholder is not None:
+        if not actor.acts_for(card.cardholder_id):
+            return NotPermitted()
+        if card.status != Card.Status.ACTIVE:
+            return CardNotActive(status=card.get_status_display())
+        return None
     if actor is not None and not actor.may(CARD_CHANGE_PERMISSION):
         return NotPermitted()
     if card.status not in (Card.Status.ACTIVE, Card.Status.UNISSUED):
@@ -95,14 +109,19 @@ def card_replace_refusal(old: Card, new: Card | None = None, *,
 
 @transaction.atomic
 def card_block(*, card_number: str, actor: Actor, reason: str = "") -> Card:
-    """Block a lost or misused card; its balances stay and can move to a replacement."""
-    NotPermitted.unless(actor, CARD_CHANGE_PERMISSION)
+    """Block a lost or misused card; its balances stay and can move to a replacement. A
+    cardholder's own card only, in the portal: anyone else's is not found, as if it did not exist."""
+    if actor.cardholder is None:
+        NotPermitted.unless(actor, CARD_CHANGE_PERMISSION)
     card = _card_lock(card_number, actor=actor)
-    if refusal := card_block_refusal(card):
+    if actor.cardholder is not None and not actor.acts_for(card.cardholder_id):
+        raise CardNotFound()
+    if refusal := card_block_refusal(card, actor=actor):
         raise refusal
     card.status = Card.Status.BLOCKED
     card.save(update_fields=["status"])
     audit_record(actor=actor, action="card.block", target=card, reason=reason)
+    wallet_passes_changed(card_ids=[card.pk])  # the pass in the phone's wallet shows it void
     return card
 
 
@@ -140,4 +159,5 @@ def card_replace(*, old_card_number: str, new_card_number: str, idempotency_key:
     old.status, old.replaced_by = Card.Status.REPLACED, new
     old.save(update_fields=["status", "replaced_by"])
     audit_record(actor=actor, action="card.replace", target=old, new_card=new.number)
+    wallet_passes_changed(card_ids=[old.pk])  # the old card's pass shows it void
     return booking

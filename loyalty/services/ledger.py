@@ -6,7 +6,8 @@ A booking service (loyalty.services.bookings) runs in one transaction (`booking_
    as the card (`card_for_booking`): a repeat gets the first booking before any other check;
 2. checks the request: the card's state, the program, the amounts;
 3. writes the booking row, which claims the key (`booking_post`), then posts its changes to the
-   card's accounts: an entry each, a lot per credit, lots used up by debits, open claims.
+   card's accounts: an entry each, a lot per credit, lots used up by debits, open claims; and
+   marks the wallet passes of the cards it changed, whose phones are pushed once it commits.
 
 Locks are taken in one order: a booking being returned or reversed, then the card, then its
 accounts (by program), then their lots. Every write to a card's accounts holds the card's row
@@ -44,6 +45,7 @@ from loyalty.services.lookup import (
     card_unknown_refuse,
 )
 from loyalty.units import money_text
+from loyalty.wallet.services import wallet_passes_changed
 from tenants.selectors import merchant_current
 
 # A larger amount in one booking is a typing error, not a purchase: 100.000,00 € or 10 million points.
@@ -225,6 +227,8 @@ def booking_post(request: BookingRequest, *, card: Card, postings: list[Posting]
     )
     entries = _postings_apply(booking, [p for p in postings if p.amount or p.claim])
     _entries_known(booking, entries)
+    if entries:  # the phones holding a pass of a card whose balance changed fetch it anew
+        wallet_passes_changed(card_ids={entry.account.card_id for entry in entries})
     return booking
 
 

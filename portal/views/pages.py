@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import TemplateView
 
+from loyalty.selectors_portal import portal_programs_described
 from loyalty.services.shop import shop_branding, shop_legal_details
 from portal.rendering import portal_context
 
@@ -20,9 +21,13 @@ class PortalPage(TemplateView):
 
 
 class LandingView(PortalPage):
-    """The merchant-branded front page of the card portal."""
+    """The merchant-branded front page of the card portal: its programs in plain words, and the
+    way to register a card or sign in."""
 
     template_name = "portal/landing.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(programs=portal_programs_described(), **kwargs)
 
 
 class ImprintView(PortalPage):

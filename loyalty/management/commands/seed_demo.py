@@ -20,6 +20,7 @@ from loyalty.models import (
     Program,
     Reward,
     ShopSettings,
+    Terminal,
 )
 from loyalty.pos.services import cashier_group
 from loyalty.roles import BUILT_IN_ROLES, MANAGER, role_group
@@ -29,6 +30,7 @@ from loyalty.services.cardholders import card_register, cardholder_update, conse
 from loyalty.services.cards import cards_create_range
 from loyalty.services.shop import shop_settings_update
 from loyalty.services.staff import two_factor_requirement_set
+from loyalty.services.terminals import terminal_create
 from tenants.accounts.models import User
 from tenants.demo import (
     DEMO_CASHIER_EMAIL,
@@ -55,6 +57,7 @@ MORE_HOLDERS = [
     ("Karl-Heinz", "Neumann", "kh.neumann@example.com", "", "m", "1955-06-21", "12355", "Weizen"),
 ]
 ACTOR = Actor.system("demo")
+DEMO_TILL = "Theke Hauptstraße"
 
 
 class Command(BaseCommand):
@@ -63,8 +66,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         merchant = self.ensure_demo_merchant()
         with schema_context(merchant.schema_name):
-            self.ensure_demo_cards()
             self.ensure_demo_cashier()
+            self.ensure_demo_cards()
             self.ensure_demo_sign_in()
             self.ensure_demo_shop()
             self.ensure_demo_cardholders()
@@ -154,6 +157,7 @@ class Command(BaseCommand):
             bookings.booking_stamp(card_number=card.number, program=stamps, stamps=serial * 2,
                                    idempotency_key=f"demo-stamp-{serial}", actor=ACTOR)
         self.ensure_demo_voucher_and_claim(points=points)
+        self.ensure_demo_visits_of_anna(points=points, prepaid=prepaid, stamps=stamps)
         self.stdout.write("Demo cards: " + ", ".join(card_number_from_serial(s) for s in range(1, len(HOLDERS) + 1)))
 
     @transaction.atomic
@@ -197,16 +201,36 @@ class Command(BaseCommand):
                 continue
             source = Consent.Source.TILL if serial % 2 else Consent.Source.PORTAL
             consent_record(cardholder=holder, purpose=Consent.Purpose.TERMS, granted=True, source=source,
-                           actor=ACTOR, wording_version="2026-01")
+                           actor=ACTOR, wording_version="1")
             if serial % 3 != 1:
                 consent_record(cardholder=holder, purpose=Consent.Purpose.NEWSLETTER, granted=True,
-                               source=source, actor=ACTOR, wording_version="2026-01")
+                               source=source, actor=ACTOR, wording_version="1")
             if serial % 2 == 0:
                 consent_record(cardholder=holder, purpose=Consent.Purpose.ANALYSIS, granted=True,
-                               source=source, actor=ACTOR, wording_version="2026-01")
+                               source=source, actor=ACTOR, wording_version="1")
             if serial == 2:  # Ben changed his mind about the newsletter
                 consent_record(cardholder=holder, purpose=Consent.Purpose.NEWSLETTER, granted=False,
-                               source=Consent.Source.PORTAL, actor=ACTOR, wording_version="2026-01")
+                               source=Consent.Source.PORTAL, actor=ACTOR, wording_version="1")
+
+    def ensure_demo_visits_of_anna(self, *, points, prepaid, stamps):
+        """Anna's visits at the counter of the main shop, so that her portal shows a reward ready and
+        the next one in reach, a payment from her balance, 7 of 10 stamps, a voucher partly spent and
+        a reversal, each with the till's name."""
+        terminal = Terminal.objects.filter(name=DEMO_TILL).first() or terminal_create(name=DEMO_TILL, actor=ACTOR)[0]
+        at_the_till = Actor(user=User.objects.get(email=DEMO_CASHIER_EMAIL), terminal=terminal)
+        anna = card_number_from_serial(1)
+        bookings.booking_earn(card_number=anna, program=points, purchase_amount_cents=4_580,
+                              idempotency_key="demo-anna-earn", actor=at_the_till)
+        bookings.booking_pay(card_number=anna, program=prepaid, amount_cents=380,
+                             idempotency_key="demo-anna-pay", actor=at_the_till)
+        bookings.booking_stamp(card_number=anna, program=stamps, stamps=5, idempotency_key="demo-anna-stamps",
+                               actor=at_the_till)
+        bookings.booking_voucher_redeem(card_number=anna, program=self.voucher, amount_cents=1_000,
+                                        idempotency_key="demo-anna-voucher", actor=at_the_till)
+        mistake = bookings.booking_earn(card_number=anna, program=points, purchase_amount_cents=999,
+                                        idempotency_key="demo-anna-mistake", actor=at_the_till)
+        bookings.booking_reverse(booking_id=mistake.pk, idempotency_key="demo-anna-mistake-reversal",
+                                 actor=at_the_till)
 
     def ensure_demo_voucher_and_claim(self, *, points):
         """A gift voucher on Anna's card; on Ben's, a purchase whose reward was redeemed before the

@@ -248,5 +248,6 @@ def test_an_earn_costs_at_most_eight_sql_statements(alice, shop, terminal_client
         response = post(client, "/api/bookings/earn/", data)
 
     assert response.status_code == 201 and response.json()["entries"][0]["balance_after"] == 24
-    # The terminal, the transaction (savepoint), the card with the key, the booking, the credit.
-    assert len(statements) == 6, [query["sql"][:80] for query in statements.captured_queries]
+    # The terminal, the transaction (savepoint), the card with the key, the booking, the credit,
+    # the card's wallet pass marked.
+    assert len(statements) == 7, [query["sql"][:80] for query in statements.captured_queries]

@@ -244,8 +244,8 @@ def test_an_earn_at_the_till_costs_at_most_eight_sql_statements(alice, shop, cas
 
     assert response.status_code == 201 and response.json()["headline"] == "+9 Punkte"
     # The terminal, the cashier with their permissions (the session is in the cache), the
-    # transaction, the card with the key, the booking, the credit.
-    assert len(statements) == 7, [query["sql"][:80] for query in statements.captured_queries]
+    # transaction, the card with the key, the booking, the credit, the card's wallet pass marked.
+    assert len(statements) == 8, [query["sql"][:80] for query in statements.captured_queries]
 
 
 def test_after_a_partial_return_the_till_offers_no_reversal_and_the_service_refuses_one(alice, shop, till_client):
