@@ -42,7 +42,15 @@ class Actor:
     def for_cardholder(cls, cardholder, *, address: str = "") -> "Actor":
         """A cardholder in the customer portal: may act on their own cards and data only, which
         each service checks (`acts_for`); holds no permission of the merchant's staff."""
+        if cardholder is None:
+            raise ValueError("A cardholder actor needs the cardholder; a visitor is Actor.portal_visitor.")
         return cls(cardholder=cardholder, label=PORTAL_LABEL, address=address)
+
+    @classmethod
+    def portal_visitor(cls, *, address: str = "") -> "Actor":
+        """Someone in the customer portal who is not signed in (registering a card, asking for a
+        sign-in link): holds no permission at all."""
+        return cls(label=PORTAL_LABEL, address=address)
 
     def acts_for(self, cardholder_id) -> bool:
         """Whether this actor is the cardholder `cardholder_id` themself in the portal."""
@@ -65,8 +73,8 @@ class Actor:
             return self.user.has_perm(permission)
         if self.terminal is not None or self.api_key is not None:
             return device_alone
-        # A cardholder holds no staff permission; the system's own work may do everything.
-        return self.cardholder is None
+        # Nobody in the portal holds a staff permission; the system's own work may do everything.
+        return self.label != PORTAL_LABEL
 
     @property
     def idempotency_scope(self) -> str:

@@ -58,6 +58,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "throttled.wrong-activation-codes-from-an-address": gettext_lazy(
         "Card registration paused after wrong activation codes from one address"),
     "throttled.portal-emails": gettext_lazy("E-mails of the customer portal paused after too many requests"),
+    "throttled.wallet-refusals": gettext_lazy("Wallet pass updates paused after wrong requests"),
+    "throttled.wallet-logs": gettext_lazy("Wallet pass error reports paused after too many"),
     # The customer portal
     "portal.sign_in": gettext_lazy("Signed in to the customer portal"),
     "portal.password_set": gettext_lazy("Password for the customer portal set"),

@@ -619,7 +619,7 @@ def _dummy_password_check(password: str) -> None:
 
 
 def _password_lockout(limit, address: str) -> Callable[[], None]:
-    return lockout_audit(limit=limit, actor=Actor.for_cardholder(None, address=address))
+    return lockout_audit(limit=limit, actor=Actor.portal_visitor(address=address))
 
 
 def portal_password_sign_in(*, email: str, password: str, address: str) -> Cardholder:

@@ -71,7 +71,7 @@ TEMPLATES = "portal/accounts/"
 
 def _visitor(request) -> Actor:
     """Someone not signed in (or registering another card): the portal, from the client's address."""
-    return Actor.for_cardholder(None, address=client_address(request))
+    return Actor.portal_visitor(address=client_address(request))
 
 
 def _throttled(response, refusal: TooManyAttempts):
