@@ -396,7 +396,9 @@ class DataFile:
 
 def _file_name(extension: str) -> str:
     today = timezone.localdate().isoformat()
-    return f"{slugify(merchant_current().name) or 'stammkunde'}-{slugify(_('my-data'))}-{today}.{extension}"
+    # Translators: part of a file name, in lowercase letters and hyphens only.
+    what = slugify(_("my-data"))
+    return f"{slugify(merchant_current().name) or 'stammkunde'}-{what}-{today}.{extension}"
 
 
 def cardholder_data_json(*, cardholder: Cardholder, actor: Actor) -> DataFile:
@@ -456,7 +458,7 @@ def _sections(document: dict, cells: Cells) -> list[tuple[str, list[str], list[l
            moment(lot["created_at"])] for lot in document["open_lots"]]),
         (_("Bookings"),
          [_("Booking"), _("Time"), _("Kind"), _("Card number"), _("Purchase amount (€)"), _("Receipt number"),
-          _("Terminal"), _("Reason"), _("Program"), _("Change"), _("Balance after"), _("Unit"),
+          _("Terminal"), _("Reason"), _("Program"), _("Amount"), _("Balance after"), _("Unit"),
           _("Change of the open claim")],
          [[(INTEGER, booking["id"]), moment(booking["time"]), (TEXT, booking["kind_text"]),
            (TEXT, booking["card"]),

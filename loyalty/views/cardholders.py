@@ -227,14 +227,13 @@ class CardholderEditView(CardholderPageMixin, View):
         form = AnonymiseForm(request.POST)
         if not form.is_valid():
             return self.anonymise_page(request, cardholder, form, status=400)
-        name = name_of(cardholder)
         try:
             cardholder_anonymise(cardholder=cardholder, keep_card_usable=form.cleaned_data["cards"] == "keep",
                                  actor=request_actor(request))
         except LoyaltyError as refusal:
             return _refused(request, refusal, cardholder=cardholder)
-        messages.success(request, _("The personal data of %(name)s are deleted. The bookings stay, without a "
-                                    "name.") % {"name": name})
+        # Without the name: nothing of the person is kept anywhere, not even in a message.
+        messages.success(request, _("The personal data are deleted. The bookings stay, without a name."))
         return redirect("cardholder", pk=cardholder.pk)
 
     def anonymise_page(self, request, cardholder, form, *, status=200):

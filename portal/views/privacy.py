@@ -254,7 +254,7 @@ class DeletionForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def delete(request):
     cardholder = portal_cardholder(request)
-    form = DeletionForm(request.POST or None)
+    form = DeletionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             cardholder_deletion_request(cardholder=cardholder, keep_card_usable=form.cleaned_data["cards"] == KEEP,

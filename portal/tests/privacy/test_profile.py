@@ -6,7 +6,7 @@ from django.core import mail
 from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
-from loyalty.errors import CardholderAnonymised, NotPermitted, TooManyAttempts
+from loyalty.errors import CardholderAnonymised, NotPermitted
 from loyalty.models import AuditLog, Cardholder, CustomField
 from loyalty.services.cardholders import cardholder_update
 from loyalty.services.portal_accounts import CONFIRM_NEW_EMAIL, portal_link_token
