@@ -16,12 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from loyalty.actors import Actor
 from loyalty.errors import LoyaltyError, TooManyAttempts
 from loyalty.models import Consent
+from loyalty.selectors_cardholders import cardholder_accounts
 from loyalty.services.cardholders import custom_data_merged, custom_fields_active
 from loyalty.services.portal_accounts import CONFIRM_NEW_EMAIL, DELETION, portal_link_read
 from loyalty.services.privacy import (
     EMAIL_MAX_LENGTH,
     PORTAL_PURPOSES,
-    PROFILE_FIELDS,
     WordingChanged,
     cardholder_anonymise,
     cardholder_data_csv,
@@ -96,9 +96,8 @@ class ProfileForm(CardholderForm):
         self.fields["email_new"].widget.attrs["inputmode"] = "email"
 
     def profile_data(self) -> dict:
-        data = self.personal_data()
-        assert set(data) <= set(PROFILE_FIELDS)
-        return data
+        """The fields of the form as cardholder_profile_update takes them (PROFILE_FIELDS)."""
+        return self.personal_data()
 
 
 @cardholder_required
@@ -268,8 +267,14 @@ def delete(request):
             return redirect("portal:delete")
     return portal_render(request, TEMPLATES + "delete.html", {
         "form": _described(form), "cardholder": cardholder, "cards": list(cardholder.cards.order_by("number")),
-        "has_address": bool(cardholder.email and cardholder.email_confirmed_at)},
+        "balances": _balances(cardholder), "has_address": bool(cardholder.email and cardholder.email_confirmed_at)},
         status=400 if form.errors else 200)
+
+
+def _balances(cardholder) -> list[str]:
+    """What is on the person's cards now, in each program's unit: what a blocked card takes with it."""
+    return [f"{account.program.name}: {account.program.behaviour.balance_text(account.balance)}"
+            for account in cardholder_accounts(cardholder) if account.balance > 0]
 
 
 @require_http_methods(["GET", "POST"])
@@ -281,7 +286,8 @@ def delete_confirm(request, token):
     keep = bool(link.extra.get("keep"))
     if request.method == "GET":
         return portal_render(request, TEMPLATES + "delete_confirm.html", {
-            "keep": keep, "cards": list(link.cardholder.cards.order_by("number"))})
+            "keep": keep, "cards": list(link.cardholder.cards.order_by("number")),
+            "balances": _balances(link.cardholder)})
     cardholder_anonymise(cardholder=link.cardholder, keep_card_usable=keep,
                          actor=Actor.for_cardholder(link.cardholder, address=client_address(request)))
     if request.session.get(SESSION_CARDHOLDER) == link.cardholder.pk:

@@ -2,10 +2,12 @@
 
 Tests that run inside a transaction (pytest-django's `db`) roll back to it on their own; tests
 that commit (`committed`) are put back to it by `baseline_restore` afterwards."""
+import importlib
+
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from loyalty.models import ShopSettings
+from loyalty.models import ConsentWording, ShopSettings
 from tenants.accounts.models import AuthenticatorDevice, User
 from tenants.models import Merchant
 from tenants.services import merchant_provision, operator_tenant_ensure
@@ -24,6 +26,9 @@ _MIGRATION_TABLES = {"django_migrations", "django_content_type", "auth_permissio
 _PUBLIC_KEEP = _MIGRATION_TABLES | {"tenants_merchant", "tenants_domain"}
 APPEND_ONLY_TABLES = ("loyalty_booking", "loyalty_ledgerentry", "loyalty_auditlog")
 PUBLIC_APPEND_ONLY_TABLES = ("hq_operatorauditlog",)
+# The first version of every consent's wording, as the migration writes it into every schema: the
+# emptying of what tests committed removes it with the versions tests wrote, and it is put back.
+FIRST_WORDINGS = importlib.import_module("loyalty.migrations.0012_portal_accounts_wallet").FIRST_WORDINGS
 
 
 def owner_email(schema_name: str) -> str:
@@ -49,6 +54,9 @@ def baseline_create() -> None:
             # As for merchants onboarded before two-factor sign-in was required by default; the
             # tests of two-factor sign-in require it themselves.
             ShopSettings.objects.get_or_create(pk=1, defaults={"two_factor_required": False})
+            for purpose, (german, english) in FIRST_WORDINGS.items():
+                ConsentWording.objects.get_or_create(purpose=purpose, version=1,
+                                                     defaults={"text_de": german, "text_en": english})
 
 
 def _tables(schema_name: str, keep: set[str]) -> list[str]:

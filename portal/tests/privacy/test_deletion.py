@@ -84,6 +84,7 @@ def test_nothing_is_deleted_before_the_link_is_followed_and_its_button_pressed(c
     confirmation = client.get(path)  # a mail scanner opening the link deletes nothing
     assert confirmation.status_code == 200 and "This cannot be undone." in confirmation.content.decode()
     assert "stays usable without your name" in confirmation.content.decode()
+    assert "Bonuspunkte: 23 points · Guthaben: 12.50 €" in confirmation.content.decode()
     assert holder(hanna).anonymised_at is None and holder(hanna).first_name == "Hanna"
     with schema_context("alice"):
         entry = AuditLog.objects.get(action="cardholder.deletion_request")
