@@ -183,6 +183,13 @@ class TerminalLimitReached(LoyaltyError):
                 "in the back office or ask your Stammkunde contact to raise the licence.")
 
 
+class CardholderAnonymised(LoyaltyError):
+    """The person's data were deleted on their request: nothing of theirs can change any more."""
+
+    code = "cardholder_anonymised"
+    message = _("The data of this person were deleted on request: nothing can be changed any more.")
+
+
 class ConsentRequired(LoyaltyError):
     code, status = "consent_required", 422
     message = _("The customer has to agree to the card's terms and privacy notice first.")

@@ -19,11 +19,14 @@ pytestmark = pytest.mark.django_db
 _HIDDEN = re.compile(r"<(script|style|svg)\b.*?</\1>|<!--.*?-->", re.S | re.I)
 _ATTRIBUTES = re.compile(r'\b(?:placeholder|title|aria-label|alt)="([^"]*)"')
 _TAG = re.compile(r"<[^>]+>")
+# Quoted text that declares its own language, such as a consent's wording shown in German and in
+# English: the merchant's words, not a text of ours in the wrong language.
+_QUOTED = re.compile(r'<(blockquote|textarea|q|dd)\b[^>]*\blang="[a-z-]+"[^>]*>.*?</\1>', re.S | re.I)
 
 
 def visible_text(page: str) -> str:
     """What a person reads: the text between tags and the attributes shown as text."""
-    page = _HIDDEN.sub(" ", page)
+    page = _QUOTED.sub(" ", _HIDDEN.sub(" ", page))
     attributes = " ".join(_ATTRIBUTES.findall(page))
     return " ".join(html.unescape(_TAG.sub(" ", page) + " " + attributes).split())
 
@@ -79,6 +82,8 @@ def test_the_page_text_reader_finds_a_phrase_only_where_a_person_reads_it():
     text = visible_text(page)
     assert _found(text, "Save changes") and _found(text, "Search by name")
     assert not _found(text, "Hidden text") and not _found(text, "A comment")
+    quoted = visible_text('<p>Wording</p><blockquote lang="de">Ich möchte den Newsletter</blockquote>')
+    assert _found(quoted, "Wording") and not _found(quoted, "Ich möchte")
 
 
 def test_the_german_catalogue_has_no_untranslated_or_fuzzy_entry():

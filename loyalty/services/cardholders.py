@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 
 from loyalty import search
 from loyalty.actors import Actor
-from loyalty.errors import CardNotActive, NotPermitted
+from loyalty.errors import CardholderAnonymised, CardNotActive, NotPermitted
 from loyalty.models import BonusAction, Card, Cardholder, Consent, CustomField
 from loyalty.services.audit import audit_record, audit_records
 from loyalty.services.bookings import ADJUST_PERMISSION, VOUCHER_ISSUE_PERMISSION, booking_bonus
 from loyalty.services.cards import card_block_refusal, card_replace_refusal
+from loyalty.services.consent_wordings import consent_wording_current, consent_wording_of
 from loyalty.services.ledger import SystemKey
 from loyalty.services.lookup import card_find
 from tenants.encryption import blind_index, normalise_email, normalise_phone
@@ -156,9 +157,21 @@ def cardholder_update(*, cardholder: Cardholder, actor: Actor, **data) -> Cardho
     """Change a person's data (needs loyalty.change_cardholder for a person). Only what differs is
     written; the audit names the fields and own fields changed, never their values."""
     NotPermitted.unless(actor, CHANGE_CARDHOLDER_PERMISSION)
-    unknown = set(data) - set(PERSONAL_FIELDS)
+    return cardholder_change(cardholder=cardholder, actor=actor, data=data)
+
+
+def cardholder_change(*, cardholder: Cardholder, actor: Actor, data: dict,
+                      allowed: tuple[str, ...] = PERSONAL_FIELDS) -> Cardholder:
+    """What every change of a person's data does, whoever asked (the back office through
+    cardholder_update, the person in the portal through loyalty.services.privacy): refuse an
+    anonymised person, write only what differs with fresh indexes, and audit the names of the
+    fields changed. The caller checks who may, inside its transaction."""
+    unknown = set(data) - set(allowed)
     if unknown:
         raise TypeError(f"Unknown cardholder fields: {', '.join(sorted(unknown))}")
+    # Checked on the locked row: a deletion that went through meanwhile is not undone by a stale form.
+    if Cardholder.objects.select_for_update().filter(pk=cardholder.pk, anonymised_at__isnull=False).exists():
+        raise CardholderAnonymised()
     changed = sorted(field for field, value in data.items() if getattr(cardholder, field) != value)
     if not changed:
         return cardholder
@@ -210,6 +223,7 @@ class CardholderActions:
 
     edit: bool = False
     consent: bool = False
+    anonymise: bool = False  # delete the person's data on their request (loyalty.services.privacy)
     adjust: bool = False
     voucher: bool = False
     block: frozenset[int] = frozenset()  # the cards (ids) that can be blocked
@@ -226,6 +240,7 @@ def cardholder_actions(*, cardholder: Cardholder, cards: list[Card], actor: Acto
     return CardholderActions(
         edit=actor.may(CHANGE_CARDHOLDER_PERMISSION),
         consent=actor.may(CHANGE_CARDHOLDER_PERMISSION),
+        anonymise=actor.may(CHANGE_CARDHOLDER_PERMISSION),
         adjust=bool(bookable) and actor.may(ADJUST_PERMISSION),
         voucher=bool(bookable) and actor.may(VOUCHER_ISSUE_PERMISSION, device_alone=True),
         block=frozenset(card.pk for card in cards if card_block_refusal(card, actor=actor) is None),
@@ -386,15 +401,24 @@ def consents_record(*, consents: list[tuple[Cardholder, str, bool]], source: str
 
 @transaction.atomic
 def consent_record_in_back_office(*, cardholder: Cardholder, purpose: str, granted: bool, actor: Actor,
-                                  wording_version: str = "") -> Consent:
+                                  wording_version: int | None = None) -> Consent:
     """A consent the person gave or withdrew by other means (on paper, by phone), written down in
-    the back office by someone who may change the person's data."""
+    the back office by someone who may change the person's data: with the version of the wording
+    they were shown, the current one unless `wording_version` names an earlier one of the purpose.
+    ValidationError when no such version exists; refused for an anonymised person."""
     NotPermitted.unless(actor, CHANGE_CARDHOLDER_PERMISSION)
     if purpose not in Consent.Purpose.values:
         raise ValueError(f"Unknown purpose {purpose!r}")
+    if Cardholder.objects.select_for_update().filter(pk=cardholder.pk, anonymised_at__isnull=False).exists():
+        raise CardholderAnonymised()
+    wording = (consent_wording_current(purpose) if wording_version is None
+               else consent_wording_of(purpose, wording_version))
+    if wording is None and wording_version is not None:
+        raise ValidationError({"wording": _("There is no version %(version)s of this wording.")
+                               % {"version": wording_version}})
     return consent_record(cardholder=cardholder, purpose=purpose, granted=granted,
                           source=Consent.Source.BACK_OFFICE, actor=actor,
-                          wording_version=" ".join(wording_version.split()))
+                          wording_version=str(wording.version) if wording else "")
 
 
 def consents_current(cardholder: Cardholder) -> dict[str, Consent]:

@@ -52,6 +52,10 @@ def expiry_reminder_send(*, reminder_id: int) -> bool:
     if reminder is None:
         return False
     cardholder = reminder.account.card.cardholder
+    if cardholder is None or cardholder.anonymised_at is not None or not cardholder.email:
+        # The holder's data were deleted (or the card made anonymous) after the reminder was queued:
+        # there is nobody to write to, and the reminder stays unsent.
+        return False
     with translation.override(cardholder.language or settings.LANGUAGE_CODE):
         context = {"cardholder": cardholder, "reminder": reminder, "program": reminder.account.program}
         subject = render_to_string("loyalty/email/expiry_reminder_subject.txt", context).strip()

@@ -8,13 +8,14 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.models import Card, Cardholder, Consent, CustomField, Program
+from loyalty.models import Card, Cardholder, Consent, ConsentWording, CustomField, Program
 from loyalty.models.cardholders import date_parse
 from loyalty.services.bookings import MAX_STAMPS
 from loyalty.services.cardholders import custom_data_clean
+from loyalty.services.consent_wordings import consent_wordings_current
 from loyalty.services.ledger import MAX_AMOUNT
 from loyalty.views.program_forms import EuroField
 
@@ -228,6 +229,20 @@ def _card_field(cards: list[Card]) -> forms.ChoiceField:
     return field
 
 
+class AnonymiseForm(forms.Form):
+    """The deletion of a person's data on their request: what happens to their cards (no default:
+    the person decides), and that they asked for it."""
+
+    anonymise = forms.CharField(widget=forms.HiddenInput, initial="1")
+    cards = forms.ChoiceField(
+        label=_("Their cards"), widget=forms.RadioSelect,
+        choices=[("keep", _("stay usable without a name (whoever holds a card can go on collecting and paying)")),
+                 ("block", _("are blocked (what is left on them can no longer be redeemed)"))],
+        error_messages={"required": _("Please choose what happens to the person's cards, as they wish.")})
+    asked = forms.BooleanField(label=_("The person asked for the deletion of their data."),
+                               error_messages={"required": _("Delete the data only when the person asked for it.")})
+
+
 class CardBlockForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=200,
                              widget=forms.TextInput(attrs={"placeholder": _("e.g. lost at the bus stop")}))
@@ -281,12 +296,45 @@ class VoucherForm(_KeyedForm):
 
 
 class ConsentForm(forms.Form):
+    """A consent given or withdrawn outside the portal and the till (on paper, by phone): with the
+    version of the wording the person was shown, the current one unless an earlier one is picked
+    (a paper form printed before the wording changed)."""
+
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Consent.Purpose.choices)
     granted = forms.TypedChoiceField(label=_("The person has"), widget=forms.RadioSelect,
                                      coerce=lambda value: value == "yes",
                                      choices=[("yes", _("given their consent")), ("no", _("withdrawn it"))])
-    wording_version = forms.CharField(label=_("Wording or form (optional)"), required=False, max_length=40,
-                                      widget=forms.TextInput(attrs={"placeholder": _("e.g. paper form 2026")}))
+    wording = forms.ChoiceField(label=_("Wording the person was shown"), required=False,
+                                help_text=_("Pick an earlier version only if the person signed a form with its words."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = consent_wordings_current()
+        groups = {}
+        for wording in ConsentWording.objects.order_by("purpose", "-version"):
+            label = (_("version %(version)d (current), since %(day)s") if current.get(wording.purpose) == wording
+                     else _("version %(version)d, from %(day)s")) % {
+                "version": wording.version, "day": formats.date_format(timezone.localtime(wording.created_at),
+                                                                      "SHORT_DATE_FORMAT")}
+            groups.setdefault(wording.purpose, []).append((f"{wording.purpose}:{wording.version}", label))
+        self.fields["wording"].choices = [("", _("the current wording of the purpose"))] + [
+            (str(Consent.Purpose(purpose).label).capitalize(), options) for purpose, options in groups.items()]
+
+    def clean(self):
+        data = super().clean()
+        data["wording_version"] = None
+        if data.get("wording") and data.get("purpose"):
+            purpose, version = data["wording"].split(":")
+            if purpose != data["purpose"]:
+                self.add_error("wording", _("This version is a wording of another purpose: please pick one of "
+                                            "“%(purpose)s” or the current wording.")
+                               % {"purpose": Consent.Purpose(data["purpose"]).label})
+            else:
+                data["wording_version"] = int(version)
+        return data
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("purpose", "granted", "wording_version")}
 
 
 # --- Own fields ----------------------------------------------------------------------------------

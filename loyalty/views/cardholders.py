@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from loyalty.catalog import catalog
-from loyalty.errors import ConfirmationRequired, LoyaltyError, NotPermitted
+from loyalty.errors import CardholderAnonymised, ConfirmationRequired, LoyaltyError, NotPermitted
 from loyalty.models import Account, Card, Cardholder, Consent, CustomField, Program
 from loyalty.pos.serializers import entry_text
 from loyalty.selectors_cardholders import (
@@ -53,11 +53,14 @@ from loyalty.services.cards import (
     card_replace,
     card_replace_refusal,
 )
+from loyalty.services.consent_wordings import consent_wordings_by_purpose, consent_wordings_for
 from loyalty.services.lookup import card_find
+from loyalty.services.privacy import cardholder_anonymise
 from loyalty.units import money_text
 from loyalty.views import request_actor
 from loyalty.views.cardholder_forms import (
     AdjustForm,
+    AnonymiseForm,
     CardBlockForm,
     CardholderFilterForm,
     CardholderForm,
@@ -146,6 +149,10 @@ class CardholderDetailView(CardholderPageMixin, View):
         values = cardholder.custom_data or {}
         history = Paginator(cardholder_bookings(cardholder), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
         current = consents_current(cardholder)
+        consents = cardholder_consents(cardholder)
+        # Each consent with the exact wording of its version (what the person agreed to).
+        wordings = consent_wordings_for(consents)
+        consent_lines = [(consent, wordings.get((consent.purpose, consent.wording_version))) for consent in consents]
         with_account = {account.program_id for account in accounts}
         balances = [{
             "account": account, "balance": account.program.behaviour.balance_text(account.balance),
@@ -163,8 +170,10 @@ class CardholderDetailView(CardholderPageMixin, View):
                      for lot in cardholder_open_lots(cardholder)],
             "several_cards": len(cards) > 1,
             "history": history, "lines": [_booking_line(booking, programs) for booking in history],
-            "consents_now": [(purpose, label, current.get(purpose)) for purpose, label in Consent.Purpose.choices],
-            "consents": cardholder_consents(cardholder),
+            "consents_now": [(purpose, label, current.get(purpose),
+                              wordings.get((purpose, current[purpose].wording_version)) if purpose in current else None)
+                             for purpose, label in Consent.Purpose.choices],
+            "consents": consent_lines,
             "actions": cardholder_actions(cardholder=cardholder, cards=cards, actor=request_actor(request)),
             "adjust_programs": [program for program in programs.values()
                                 if program.is_active or program.pk in with_account],
@@ -174,8 +183,13 @@ class CardholderDetailView(CardholderPageMixin, View):
 
 
 class CardholderEditView(CardholderPageMixin, View):
+    """Edit a person's data; with `anonymise` (the button "Delete personal data…" of their page),
+    delete it on their request instead: the question first, then the deletion."""
+
     def get(self, request, pk):
         cardholder = self.person(pk)
+        if "anonymise" in request.GET:
+            return self.anonymise_page(request, cardholder, AnonymiseForm())
         if refusal := self.refusal(request, cardholder):
             return _refused(request, refusal, cardholder=cardholder)
         fields = custom_fields_for()
@@ -183,6 +197,8 @@ class CardholderEditView(CardholderPageMixin, View):
 
     def post(self, request, pk):
         cardholder = self.person(pk)
+        if "anonymise" in request.POST:
+            return self.anonymise(request, cardholder)
         fields = custom_fields_for()
         form = CardholderForm(request.POST, instance=cardholder, own_fields=fields)
         if form.is_valid():
@@ -190,7 +206,7 @@ class CardholderEditView(CardholderPageMixin, View):
                 cardholder_update(cardholder=cardholder, actor=request_actor(request), **form.personal_data(),
                                   custom_data=custom_data_merged(cardholder.custom_data,
                                                                  form.cleaned_data["custom_data"], fields=fields))
-            except NotPermitted as refusal:
+            except LoyaltyError as refusal:
                 return _refused(request, refusal, cardholder=cardholder)
             except ValidationError as error:
                 _form_errors(form, error)
@@ -206,6 +222,27 @@ class CardholderEditView(CardholderPageMixin, View):
     def page(self, request, cardholder, form):
         return render(request, TEMPLATES + "edit.html", {"cardholder": cardholder, "name": name_of(cardholder),
                                                          "form": form})
+
+    def anonymise(self, request, cardholder):
+        form = AnonymiseForm(request.POST)
+        if not form.is_valid():
+            return self.anonymise_page(request, cardholder, form, status=400)
+        try:
+            cardholder_anonymise(cardholder=cardholder, keep_card_usable=form.cleaned_data["cards"] == "keep",
+                                 actor=request_actor(request))
+        except LoyaltyError as refusal:
+            return _refused(request, refusal, cardholder=cardholder)
+        # Without the name: nothing of the person is kept anywhere, not even in a message.
+        messages.success(request, _("The personal data are deleted. The bookings stay, without a name."))
+        return redirect("cardholder", pk=cardholder.pk)
+
+    def anonymise_page(self, request, cardholder, form, *, status=200):
+        cards = cardholder_cards(cardholder)
+        if not cardholder_actions(cardholder=cardholder, cards=cards, actor=request_actor(request)).anonymise:
+            return _refused(request, NotPermitted() if cardholder.anonymised_at is None else CardholderAnonymised(),
+                            cardholder=cardholder)
+        return render(request, TEMPLATES + "anonymise.html", {
+            "cardholder": cardholder, "name": name_of(cardholder), "form": form, "cards": cards}, status=status)
 
 
 class ConsentView(CardholderPageMixin, View):
@@ -223,15 +260,18 @@ class ConsentView(CardholderPageMixin, View):
         if not form.is_valid():
             return self.page(request, cardholder, form)
         try:
-            consent_record_in_back_office(cardholder=cardholder, actor=request_actor(request), **form.cleaned_data)
-        except NotPermitted as refusal:
+            consent_record_in_back_office(cardholder=cardholder, actor=request_actor(request), **form.service_data())
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.page(request, cardholder, form)
+        except LoyaltyError as refusal:
             return _refused(request, refusal, cardholder=cardholder)
         messages.success(request, _("The consent is recorded."))
         return redirect("cardholder", pk=cardholder.pk)
 
     def page(self, request, cardholder, form):
         return render(request, TEMPLATES + "consent.html", {"cardholder": cardholder, "name": name_of(cardholder),
-                                                            "form": form})
+                                                            "form": form, "wordings": consent_wordings_by_purpose()})
 
 
 # --- Cards ---------------------------------------------------------------------------------------

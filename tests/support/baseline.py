@@ -26,6 +26,9 @@ _MIGRATION_TABLES = {"django_migrations", "django_content_type", "auth_permissio
 _PUBLIC_KEEP = _MIGRATION_TABLES | {"tenants_merchant", "tenants_domain"}
 APPEND_ONLY_TABLES = ("loyalty_booking", "loyalty_ledgerentry", "loyalty_auditlog")
 PUBLIC_APPEND_ONLY_TABLES = ("hq_operatorauditlog",)
+# The first version of every consent's wording, as the migration writes it into every schema: the
+# emptying of what tests committed removes it with the versions tests wrote, and it is put back.
+FIRST_WORDINGS = importlib.import_module("loyalty.migrations.0012_portal_accounts_wallet").FIRST_WORDINGS
 
 
 def owner_email(schema_name: str) -> str:
@@ -52,13 +55,9 @@ def baseline_create() -> None:
             # tests of two-factor sign-in require it themselves.
             ShopSettings.objects.get_or_create(pk=1, defaults={"two_factor_required": False})
             # The consents' first wordings, as migration 0012 writes them (a restore empties the table).
-            for purpose, (german, english) in _first_wordings().items():
+            for purpose, (german, english) in FIRST_WORDINGS.items():
                 ConsentWording.objects.get_or_create(purpose=purpose, version=1,
                                                      defaults={"text_de": german, "text_en": english})
-
-
-def _first_wordings() -> dict[str, tuple[str, str]]:
-    return importlib.import_module("loyalty.migrations.0012_portal_accounts_wallet").FIRST_WORDINGS
 
 
 def _tables(schema_name: str, keep: set[str]) -> list[str]:
