@@ -7,3 +7,9 @@ DEMO_OWNER_EMAIL = "owner@demo.localhost"
 DEMO_OWNER_PASSWORD = "demo"
 DEMO_CASHIER_EMAIL = "kasse@demo.localhost"  # signs in at the till (/pos/) with the owner's password
 DEMO_MANAGER_EMAIL = "leitung@demo.localhost"  # the back office as a manager, the owner's password
+# The customer portal: Anna signs in with a password (Ben by a sign-in link, which the console shows),
+# and a blank card waits to be registered with its printed activation code.
+DEMO_CARDHOLDER_EMAIL = "anna@example.com"
+DEMO_CARDHOLDER_PASSWORD = "Brezel-Demo-2026"
+DEMO_BLANK_CARD_SERIAL = 25
+DEMO_ACTIVATION_CODE = "KAFFEE23"

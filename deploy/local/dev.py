@@ -9,6 +9,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from loyalty.cardnumbers import card_number_from_serial  # noqa: E402  (pure functions and constants)
+from tenants.demo import (  # noqa: E402
+    DEMO_ACTIVATION_CODE,
+    DEMO_BLANK_CARD_SERIAL,
+    DEMO_CARDHOLDER_EMAIL,
+    DEMO_CARDHOLDER_PASSWORD,
+)
+
 PYTHON = sys.executable
 # Waits before starting a process that died again; one that ran this long starts from the first.
 RESTART_DELAYS = [1, 2, 5, 10, 30]
@@ -30,6 +39,9 @@ def banner(port: str, base_host: str) -> str:
                                                               (or leitung@demo.localhost / demo)
   Demo till          http://demo.{base_host}:{port}/pos/      pair it with a code from
                      /manage/terminals/, then kasse@demo.localhost / demo
+  Demo cardholder    http://demo.{base_host}:{port}/sign-in/  {DEMO_CARDHOLDER_EMAIL} / {DEMO_CARDHOLDER_PASSWORD}
+  Card to register   http://demo.{base_host}:{port}/register/ card {card_number_from_serial(DEMO_BLANK_CARD_SERIAL)}, code {DEMO_ACTIVATION_CODE}
+                     (the e-mails the portal sends are printed here)
 
   Stop with Ctrl-C. Your data stays in .var/dev for the next `make dev`.
 """

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from loyalty.actors import Actor
 from loyalty.errors import LoyaltyError, ServiceEnded
-from loyalty.models import Booking
+from loyalty.models import Booking, Consent
 from loyalty.pos.actions import TILL_LABELS
 from loyalty.pos.auth import (
     TERMINAL_COOKIE,
@@ -29,6 +29,7 @@ from loyalty.pos.services import (
     till_sign_in_password,
     till_sign_in_pin,
 )
+from loyalty.services.consent_wordings import consent_wording_current
 from tenants.throttling import client_address
 
 
@@ -164,6 +165,8 @@ def till_page(request, till):
         },
     }
     context = {"till": till, "config": config,
+               # What the customer agrees to when a card is handed out, to show or read out to them.
+               "terms_wording": consent_wording_current(Consent.Purpose.TERMS),
                "service_ended": str(ServiceEnded.message) if request.tenant.service_ended else ""}
     response = render(request, "loyalty/pos/till.html", context)
     # Renewed with every visit, so a till in daily use stays paired past the cookie's lifetime.

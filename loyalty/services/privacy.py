@@ -29,7 +29,14 @@ from django.utils.translation import gettext_lazy
 from loyalty.actors import Actor
 from loyalty.catalog import catalog
 from loyalty.errors import CardholderAnonymised, LoyaltyError, NotPermitted, TooManyAttempts
-from loyalty.models import Card, Cardholder, Consent, ConsentWording
+from loyalty.models import (
+    Card,
+    Cardholder,
+    Consent,
+    ConsentWording,
+    WalletDevice,
+    WalletRegistration,
+)
 from loyalty.selectors_cardholders import (
     cardholder_accounts,
     cardholder_bookings,
@@ -560,6 +567,10 @@ def cardholder_anonymise(*, cardholder: Cardholder, keep_card_usable: bool, acto
             card.status = Card.Status.BLOCKED
             card.save(update_fields=["status"])
             audit_record(actor=actor, action="card.block", target=card, on_deletion=True)
+    # The phones holding a pass of these cards are forgotten: a push token identifies the person's
+    # device. The pass stays on the phone as it was, and is no longer updated.
+    WalletRegistration.objects.filter(wallet_pass__card__in=cards).delete()
+    WalletDevice.objects.filter(registrations__isnull=True).delete()
     for field, value in _BLANK.items():
         setattr(holder, field, value)
     holder.anonymised_at = timezone.now()

@@ -4,6 +4,7 @@ API key, cards, cardholders with own fields and consents, and a few bookings.
 Running it again changes nothing that is already there."""
 import datetime
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +16,9 @@ from loyalty.models import (
     ApiKey,
     BonusAction,
     Card,
+    Cardholder,
     Consent,
+    ConsentWording,
     CustomField,
     Program,
     Reward,
@@ -28,11 +31,16 @@ from loyalty.services import bookings
 from loyalty.services.api_keys import api_key_create
 from loyalty.services.cardholders import card_register, cardholder_update, consent_record
 from loyalty.services.cards import cards_create_range
+from loyalty.services.consent_wordings import consent_wording_create
+from loyalty.services.privacy import cardholder_anonymise
 from loyalty.services.shop import shop_settings_update
 from loyalty.services.staff import two_factor_requirement_set
 from loyalty.services.terminals import terminal_create
 from tenants.accounts.models import User
 from tenants.demo import (
+    DEMO_ACTIVATION_CODE,
+    DEMO_BLANK_CARD_SERIAL,
+    DEMO_CARDHOLDER_PASSWORD,
     DEMO_CASHIER_EMAIL,
     DEMO_MANAGER_EMAIL,
     DEMO_OWNER_EMAIL,
@@ -71,6 +79,7 @@ class Command(BaseCommand):
             self.ensure_demo_sign_in()
             self.ensure_demo_shop()
             self.ensure_demo_cardholders()
+            self.ensure_demo_portal()
 
     def ensure_demo_merchant(self) -> Merchant:
         merchant = Merchant.objects.filter(schema_name=DEMO_SUBDOMAIN).first()
@@ -211,6 +220,34 @@ class Command(BaseCommand):
             if serial == 2:  # Ben changed his mind about the newsletter
                 consent_record(cardholder=holder, purpose=Consent.Purpose.NEWSLETTER, granted=False,
                                source=Consent.Source.PORTAL, actor=ACTOR, wording_version="1")
+
+    @transaction.atomic
+    def ensure_demo_portal(self):
+        """The customer portal: Anna and Ben with confirmed addresses (Anna with a password), a blank
+        card with a known activation code to register, a second version of the newsletter's wording
+        that one person agreed to, and one person whose data was deleted on request."""
+        anna, ben = (Card.objects.get(number=card_number_from_serial(serial)).cardholder for serial in (1, 2))
+        Cardholder.objects.filter(pk__in=[anna.pk, ben.pk], email_confirmed_at__isnull=True).update(
+            email_confirmed_at=timezone.now())
+        if not anna.password:
+            Cardholder.objects.filter(pk=anna.pk).update(password=make_password(DEMO_CARDHOLDER_PASSWORD))
+        Card.objects.filter(number=card_number_from_serial(DEMO_BLANK_CARD_SERIAL), cardholder__isnull=True,
+                            status=Card.Status.UNISSUED).update(activation_code=DEMO_ACTIVATION_CODE)
+        owner = User.objects.get(email=DEMO_OWNER_EMAIL)
+        if not ConsentWording.objects.filter(purpose=Consent.Purpose.NEWSLETTER, version=2).exists():
+            consent_wording_create(
+                purpose=Consent.Purpose.NEWSLETTER, actor=Actor(user=owner),
+                text_de="Ich möchte Angebote, Neuigkeiten und Einladungen zu Verkostungen per E-Mail erhalten, "
+                        "höchstens zweimal im Monat. Diese Einwilligung kann ich jederzeit widerrufen, im "
+                        "Kundenportal oder über den Abmeldelink in jeder E-Mail.",
+                text_en="I would like to receive offers, news and invitations to tastings by e-mail, at most "
+                        "twice a month. I can withdraw this consent at any time, in the customer portal or "
+                        "through the unsubscribe link in every e-mail.")
+            consent_record(cardholder=anna, purpose=Consent.Purpose.NEWSLETTER, granted=True,
+                           source=Consent.Source.PORTAL, actor=Actor.for_cardholder(anna), wording_version="2")
+        gone = Card.objects.get(number=card_number_from_serial(len(HOLDERS) + len(MORE_HOLDERS))).cardholder
+        if gone is not None and gone.anonymised_at is None:
+            cardholder_anonymise(cardholder=gone, keep_card_usable=False, actor=Actor(user=owner))
 
     def ensure_demo_visits_of_anna(self, *, points, prepaid, stamps):
         """Anna's visits at the counter of the main shop, so that her portal shows a reward ready and

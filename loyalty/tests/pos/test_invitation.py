@@ -53,6 +53,17 @@ def test_the_terms_are_recorded_with_the_version_of_the_wording_in_force(alice, 
     assert mailoutbox == []  # no address, no invitation
 
 
+def test_the_till_shows_the_wording_in_force_that_the_customer_agrees_to(alice, shop, cashier, till_client):
+    with schema_context("alice"):
+        ConsentWording.objects.create(purpose="terms_and_privacy", version=2,
+                                      text_de="Neue Bedingungen der Bäckerei.", text_en="The bakery's new terms.")
+    client = till_client(alice, email=cashier.email)
+
+    page = client.get("/pos/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "Neue Bedingungen der Bäckerei." in page and "Wortlaut für den Kunden" in page
+
+
 def test_no_invitation_goes_to_an_address_another_cardholder_has(
         alice, shop, cashier, till_client, mailoutbox, django_capture_on_commit_callbacks):
     with schema_context("alice"):

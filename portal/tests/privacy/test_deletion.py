@@ -26,6 +26,8 @@ from loyalty.models import (
     CustomField,
     ExpiryReminder,
     LedgerEntry,
+    WalletDevice,
+    WalletRegistration,
 )
 from loyalty.services.consent_wordings import consent_wordings_current
 from loyalty.services.exports import data_export_build, data_export_request
@@ -34,6 +36,7 @@ from loyalty.services.privacy import cardholder_anonymise, cardholder_deletion_r
 from loyalty.services.reminders import expiry_reminder_send
 from loyalty.tests.cardholders.conftest import signed_in, staff_with
 from loyalty.tests.exports.support import Export
+from loyalty.wallet.services import wallet_device_register, wallet_pass_issue
 from portal.tests.privacy.conftest import PERSON, SYSTEM, holder, link_in, mails_to
 from tenants.accounts.models import User
 from tenants.encryption import decrypt
@@ -342,6 +345,25 @@ def test_the_services_refuse_others_and_a_second_deletion(alice, hanna, holder_o
         with pytest.raises(CardholderAnonymised):
             cardholder_anonymise(cardholder=person, keep_card_usable=False, actor=SYSTEM)
         assert Card.objects.get(pk=hanna.pk).status == Card.Status.ACTIVE
+
+
+def test_the_phones_holding_the_persons_wallet_pass_are_forgotten(alice, hanna, holder_of):
+    berta = holder_of(alice, first_name="Berta", email="berta@example.org")
+    with schema_context("alice"):
+        passes = {}
+        for card in (hanna, berta):
+            person = Cardholder.objects.get(pk=card.cardholder_id)
+            _, passes[card.pk] = wallet_pass_issue(card_number=card.number, actor=Actor.for_cardholder(person))
+        wallet_device_register(wallet_pass=passes[hanna.pk], device_library_id="hannas-phone", push_token="a" * 64)
+        wallet_device_register(wallet_pass=passes[hanna.pk], device_library_id="shared-tablet", push_token="b" * 64)
+        wallet_device_register(wallet_pass=passes[berta.pk], device_library_id="shared-tablet", push_token="b" * 64)
+
+        cardholder_anonymise(cardholder=Cardholder.objects.get(pk=hanna.cardholder_id), keep_card_usable=True,
+                             actor=SYSTEM)
+
+        assert not WalletRegistration.objects.filter(wallet_pass=passes[hanna.pk]).exists()
+        assert sorted(WalletDevice.objects.values_list("device_library_id", flat=True)) == ["shared-tablet"]
+        assert WalletRegistration.objects.get().wallet_pass == passes[berta.pk]
 
 
 # --- The back office -----------------------------------------------------------------------------
