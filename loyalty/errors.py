@@ -209,3 +209,16 @@ class TooManyAttempts(LoyaltyError):
 class SignInFailed(LoyaltyError):
     code, status = "sign_in_failed", 403
     message = _("Please enter a correct e-mail address and password.")
+
+
+class WordingChanged(LoyaltyError):
+    """A consent's wording changed between showing the page and sending it: a person agrees to the
+    words they were shown, so the new ones are shown first (`purposes`: the ones that changed)."""
+
+    code, status = "wording_changed", 409
+    message = _("The wording of a consent has changed since the page was opened. Please read the new "
+                "wording and choose again.")
+
+    def __init__(self, *, purposes: list[str]):
+        self.purposes = purposes
+        super().__init__()

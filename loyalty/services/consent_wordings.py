@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from loyalty.actors import Actor
-from loyalty.errors import NotPermitted
+from loyalty.errors import NotPermitted, WordingChanged
 from loyalty.models import Consent, ConsentWording
 from loyalty.services.audit import audit_record
 
@@ -33,6 +33,17 @@ def consent_wordings_current() -> dict[str, ConsentWording]:
 
 def consent_wording_current(purpose: str) -> ConsentWording | None:
     return ConsentWording.objects.filter(purpose=purpose).order_by("-version").first()
+
+
+def consent_wordings_as_shown(*, purposes, shown: dict) -> dict[str, ConsentWording]:
+    """The current wordings of these purposes, if they are the versions the person was shown
+    (`shown`: purpose → version, as a page posts it back); WordingChanged naming the others."""
+    current = consent_wordings_current()
+    changed = [purpose for purpose in purposes
+               if purpose not in current or str(shown.get(purpose, "")) != str(current[purpose].version)]
+    if changed:
+        raise WordingChanged(purposes=changed)
+    return current
 
 
 def consent_wording_of(purpose: str, version) -> ConsentWording | None:

@@ -44,7 +44,7 @@ from loyalty.services.cardholders import (
     custom_fields_active,
 )
 from loyalty.services.cards import ACTIVATION_CODE_LENGTH
-from loyalty.services.consent_wordings import consent_wordings_current
+from loyalty.services.consent_wordings import consent_wordings_as_shown
 from loyalty.services.ledger import service_refusal
 from loyalty.services.lookup import NUMBER_MISTYPED
 from loyalty.services.shop import shop_legal_details
@@ -180,18 +180,6 @@ class LinkInvalid(LoyaltyError):
     message = _("This link has expired or has been used already.")
 
 
-class WordingChanged(LoyaltyError):
-    """A consent's wording changed between showing the form and sending it: the person agrees to
-    the text they were shown, so the new one must be shown first."""
-
-    code, status = "wording_changed", 409
-    message = _("The wording of a consent has changed meanwhile. Please read it again.")
-
-    def __init__(self, *, purposes: list[str]):
-        self.purposes = purposes
-        super().__init__()
-
-
 class SignInRefused(LoyaltyError):
     code = "sign_in_refused"
     message = SIGN_IN_REFUSED
@@ -265,16 +253,6 @@ def registration_fields() -> list[CustomField]:
     return [field for field in custom_fields_active() if field.at_registration]
 
 
-def _wordings_check(*, purposes, shown: dict[str, str]) -> dict[str, ConsentWording]:
-    """The current wordings of these purposes, if they are the versions the person was shown."""
-    current = consent_wordings_current()
-    changed = [purpose for purpose in purposes
-               if purpose not in current or str(shown.get(purpose, "")) != str(current[purpose].version)]
-    if changed:
-        raise WordingChanged(purposes=changed)
-    return current
-
-
 def _consents_given(*, cardholder: Cardholder, purposes, wordings: dict[str, ConsentWording],
                     actor: Actor) -> None:
     for purpose in purposes:
@@ -344,7 +322,7 @@ def portal_card_register(*, card_number: str, activation_code: str, first_name: 
     names = _names_clean(first_name=first_name, last_name=last_name)
     email = _email_clean(email)
     custom_data = custom_data_clean(custom_data, fields=registration_fields())
-    wordings = _wordings_check(purposes=consents, shown=wordings_shown)
+    wordings = consent_wordings_as_shown(purposes=consents, shown=wordings_shown)
     _emails_count(email=email, address=actor.address, actor=actor)
     with transaction.atomic():
         return _card_register(card_number=card_number_normalise(card_number), activation_code=activation_code,
@@ -549,7 +527,7 @@ def portal_invitation_accept(*, token: str, first_name: str, last_name: str, cus
             validate_password(password, user=cardholder)
         except ValidationError as error:
             raise ValidationError({"password": error.error_list}) from None
-    wordings = _wordings_check(purposes=consents, shown=wordings_shown)
+    wordings = consent_wordings_as_shown(purposes=consents, shown=wordings_shown)
     data = {**names, "custom_data": custom_data_merged(cardholder.custom_data, clean, fields=fields)}
     changed = sorted(field for field, value in data.items() if getattr(cardholder, field) != value)
     for field in changed:

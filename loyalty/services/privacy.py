@@ -28,7 +28,13 @@ from django.utils.translation import gettext_lazy
 
 from loyalty.actors import Actor
 from loyalty.catalog import catalog
-from loyalty.errors import CardholderAnonymised, LoyaltyError, NotPermitted, TooManyAttempts
+from loyalty.errors import (
+    CardholderAnonymised,
+    LoyaltyError,
+    NotPermitted,
+    TooManyAttempts,
+    WordingChanged,
+)
 from loyalty.models import (
     Card,
     Cardholder,
@@ -54,8 +60,8 @@ from loyalty.services.cardholders import (
     consents_current,
 )
 from loyalty.services.consent_wordings import (
-    consent_wording_current,
     consent_wording_of,
+    consent_wordings_as_shown,
     consent_wordings_current,
     consent_wordings_for,
 )
@@ -87,19 +93,6 @@ PROFILE_FIELDS = ("first_name", "last_name", "gender", "birth_date", "postcode",
 PORTAL_PURPOSES = (Consent.Purpose.NEWSLETTER, Consent.Purpose.SMS, Consent.Purpose.ANALYSIS)
 EMAIL_MAX_LENGTH = 254
 DATA_FORMAT_VERSION = 1
-
-
-class WordingChanged(LoyaltyError):
-    """The wording shown when the page was opened is not the current one any more: the person is
-    asked again, with the new words."""
-
-    code = "wording_changed"
-    message = gettext_lazy("The wording of this consent has changed since the page was opened. Please read "
-                           "the new wording and choose again.")
-
-    def __init__(self, wording: ConsentWording | None):
-        self.wording = wording
-        super().__init__()
 
 
 class EmailChangeNotPending(LoyaltyError):
@@ -304,16 +297,16 @@ def consent_portal_set(*, cardholder: Cardholder, purpose: str, granted: bool, w
     """The person gives or withdraws a consent in the portal: a new row with the version of the
     wording they were shown (`wording_version`, posted back by the page). A consent is given only
     under the current wording: one shown before a new version was written is refused
-    (WordingChanged, with the new wording to ask again). A withdrawal needs no new reading and
+    (WordingChanged: the page asks again with the new wording). A withdrawal needs no new reading and
     keeps the version shown. Clicking twice records once."""
     _refuse_unless_themself(actor, cardholder)
     if purpose not in PORTAL_PURPOSES:
         raise ValueError(f"Not a purpose of the portal: {purpose!r}")
     holder = _locked(cardholder)
-    wording = consent_wording_current(purpose)
-    shown = consent_wording_of(purpose, wording_version)
-    if wording is None or shown is None or (granted and shown.version != wording.version):
-        raise WordingChanged(wording)
+    if granted:
+        shown = consent_wordings_as_shown(purposes=[purpose], shown={purpose: wording_version})[purpose]
+    elif (shown := consent_wording_of(purpose, wording_version)) is None:
+        raise WordingChanged(purposes=[purpose])
     now = consents_current(holder).get(purpose)
     if now is not None and now.granted == granted:
         return now

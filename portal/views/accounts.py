@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from loyalty.actors import Actor
-from loyalty.errors import LoyaltyError, TooManyAttempts
+from loyalty.errors import LoyaltyError, TooManyAttempts, WordingChanged
 from loyalty.services.consent_wordings import consent_wordings_current
 from loyalty.services.ledger import service_refusal
 from loyalty.services.portal_accounts import (
@@ -23,7 +23,6 @@ from loyalty.services.portal_accounts import (
     CardNumberMistyped,
     LinkInvalid,
     SignInRefused,
-    WordingChanged,
     activation_code_normalise,
     invited_cards,
     portal_card_check,

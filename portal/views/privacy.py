@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from loyalty.actors import Actor
-from loyalty.errors import LoyaltyError, TooManyAttempts
+from loyalty.errors import LoyaltyError, TooManyAttempts, WordingChanged
 from loyalty.models import Consent
 from loyalty.selectors_cardholders import cardholder_accounts
 from loyalty.services.cardholders import custom_data_merged, custom_fields_active
@@ -22,7 +22,6 @@ from loyalty.services.portal_accounts import CONFIRM_NEW_EMAIL, DELETION, portal
 from loyalty.services.privacy import (
     EMAIL_MAX_LENGTH,
     PORTAL_PURPOSES,
-    WordingChanged,
     cardholder_anonymise,
     cardholder_data_csv,
     cardholder_data_json,

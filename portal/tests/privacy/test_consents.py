@@ -6,10 +6,11 @@ import pytest
 from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
+from loyalty.errors import WordingChanged
 from loyalty.models import AuditLog, Consent
 from loyalty.services.cardholders import consent_record
 from loyalty.services.consent_wordings import consent_wording_create
-from loyalty.services.privacy import WordingChanged, consent_portal_set
+from loyalty.services.privacy import consent_portal_set
 from loyalty.tests.cardholders.conftest import signed_in
 from portal.tests.privacy.conftest import SYSTEM, holder
 from tenants.accounts.models import User
@@ -144,7 +145,7 @@ def test_the_service_records_only_the_persons_own_consent_under_the_current_word
     with schema_context("alice"), pytest.raises(WordingChanged) as refusal:
         consent_portal_set(cardholder=person, purpose="newsletter", granted=True, wording_version=1,
                            actor=Actor.for_cardholder(person))
-    assert refusal.value.wording.version == 2
+    assert refusal.value.purposes == ["newsletter"]
     assert consents_of(hanna) == []
 
 
