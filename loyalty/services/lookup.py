@@ -19,8 +19,9 @@ NUMBER_MISTYPED = _("This is not a valid card number: please check the digits.")
 
 
 def card_number_clean(number) -> str:
-    """The number as printed: scanners and people add spaces around it."""
-    return str(number).strip()
+    """The number as printed: scanners add spaces around it, people type it in groups with spaces
+    or dashes, as the card shows it."""
+    return "".join(char for char in str(number) if not char.isspace() and char != "-")
 
 
 def card_lookups_check(actor: Actor) -> None:

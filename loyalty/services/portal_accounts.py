@@ -46,7 +46,7 @@ from loyalty.services.cardholders import (
 from loyalty.services.cards import ACTIVATION_CODE_LENGTH
 from loyalty.services.consent_wordings import consent_wordings_as_shown
 from loyalty.services.ledger import service_refusal
-from loyalty.services.lookup import NUMBER_MISTYPED
+from loyalty.services.lookup import NUMBER_MISTYPED, card_number_clean
 from loyalty.services.shop import shop_legal_details
 from loyalty.throttling import lockout_audit, too_many
 from tenants.accounts.invitations import merchant_url
@@ -190,11 +190,6 @@ def activation_code_normalise(code) -> str:
     return "".join(char for char in str(code or "").upper() if char.isalnum())
 
 
-def card_number_normalise(number) -> str:
-    """As the number is typed from the card: in groups with spaces or dashes."""
-    return "".join(char for char in str(number or "") if not char.isspace() and char != "-")
-
-
 def _registrable(card: Card | None) -> bool:
     """A blank card, or one handed out without a holder: the only cards a code may register."""
     return (card is not None and card.cardholder_id is None
@@ -233,7 +228,7 @@ def portal_card_check(*, card_number: str, activation_code: str, actor: Actor) -
     Refused alike (ActivationRefused) for an unknown number, a wrong code, a card that has a holder
     or is blocked or replaced, each counted against the number and the address; the fifth in a row
     for a number locks it, right code or not (TooManyAttempts), whether the number exists or not."""
-    number = card_number_normalise(card_number)
+    number = card_number_clean(str(card_number or ""))
     if not card_number_is_valid(number):
         raise CardNumberMistyped()
     try:
@@ -325,7 +320,7 @@ def portal_card_register(*, card_number: str, activation_code: str, first_name: 
     wordings = consent_wordings_as_shown(purposes=consents, shown=wordings_shown)
     _emails_count(email=email, address=actor.address, actor=actor)
     with transaction.atomic():
-        return _card_register(card_number=card_number_normalise(card_number), activation_code=activation_code,
+        return _card_register(card_number=card_number_clean(str(card_number or "")), activation_code=activation_code,
                               email=email, language=language, custom_data=custom_data, names=names,
                               consents=consents, wordings=wordings, actor=actor)
 
