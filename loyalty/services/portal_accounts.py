@@ -595,12 +595,19 @@ def _password_lockout(limit, address: str) -> Callable[[], None]:
     return lockout_audit(limit=limit, actor=Actor.portal_visitor(address=address))
 
 
+def _portal_sign_in_subjects(email: str, address: str) -> tuple[str, str]:
+    """As for the host's staff (tenants.throttling.sign_in_subjects), but a cardholder's account is
+    counted apart from a staff member's with the same address; the client address is shared."""
+    account_here, address_only = sign_in_subjects(email, address)
+    return f"portal-{account_here}", address_only
+
+
 def portal_password_sign_in(*, email: str, password: str, address: str) -> Cardholder:
     """The cardholder with this confirmed address and password, signed in; SignInRefused alike for
     an unknown address, one without a password and a wrong password. Counted as on every sign-in
     form of the host (per account at the address, and per address): past the limit, even the
     right password is refused for a while (TooManyAttempts)."""
-    account_here, address_only = sign_in_subjects(email, address)
+    account_here, address_only = _portal_sign_in_subjects(email, address)
     try:
         PASSWORDS.check(account_here)
         PASSWORDS_FROM_AN_ADDRESS.check(address_only)
@@ -640,7 +647,7 @@ def portal_password_set(*, cardholder: Cardholder, current_password: str, new_pa
     cardholder = Cardholder.objects.get(pk=cardholder.pk)
     if cardholder.password:
         # Before the transaction: a lock-out's audit row stays.
-        account_here = sign_in_subjects(cardholder.email, actor.address)[0]
+        account_here = _portal_sign_in_subjects(cardholder.email, actor.address)[0]
         try:
             PASSWORDS.check(account_here)
             if not check_password(current_password or "", cardholder.password):

@@ -11,6 +11,8 @@ from loyalty.actors import Actor
 from loyalty.models import AuditLog, Cardholder
 from loyalty.services.portal_accounts import SIGN_IN, portal_link_token
 from portal.tests.accounts.conftest import input_tag, link_path
+from tenants.accounts.models import User
+from tests.support.clients import HostClient
 from tests.support.hashers import FastArgon2PasswordHasher
 from tests.support.portal import portal_signed_in
 
@@ -262,3 +264,17 @@ def test_the_actor_of_a_sign_in_is_the_cardholder(alice, visitor, hanna):
         entry = AuditLog.objects.get(action="portal.sign_in")
     assert entry.actor_user is None and entry.actor_terminal is None and entry.actor_label == "portal"
     assert Actor.for_cardholder(hanna).label == entry.actor_label
+
+
+def test_wrong_passwords_in_the_back_office_do_not_lock_a_cardholder_with_the_same_address(alice, visitor, hanna):
+    with schema_context("alice"):
+        User.objects.create_user("hanna@example.de", "Personal-Passwort-1", full_name="Hanna Huber")
+    staff_form = HostClient(alice.primary_host)
+    for attempt in range(12):
+        staff_form.post("/manage/login/", {"username": "hanna@example.de", "password": f"falsch-{attempt}"})
+    assert staff_form.post("/manage/login/", {"username": "hanna@example.de",
+                                              "password": "Personal-Passwort-1"}).status_code == 429
+
+    client = visitor(alice)
+    assert _password(client, "hanna@example.de").status_code == 302
+    assert _signed_in(client)
