@@ -118,9 +118,14 @@ class CardholderFilterForm(forms.Form):
 OWN_PREFIX = "own__"
 
 
-def _own_field(field: CustomField, current) -> forms.Field:
-    """The form field of an own field; its value is checked by the field's rule in the form's clean()."""
-    options = {"label": field.label, "required": False}
+def own_form_field(field: CustomField, current=None, *, optional_said: bool = False) -> forms.Field:
+    """The form field of an own field, in the back office and the portal; its value is checked by
+    the field's rule (CustomField.value_clean) in the form's clean(). `optional_said` adds
+    "(optional)" to the label of a field that may stay empty, for people filling in their own data."""
+    label = field.label
+    if optional_said and not field.required and field.kind != CustomField.Kind.CHECKBOX:
+        label = _("%(label)s (optional)") % {"label": field.label}
+    options = {"label": label, "required": False}
     if field.kind == CustomField.Kind.CHECKBOX:
         return forms.BooleanField(**options)
     if field.kind == CustomField.Kind.CHOICE:
@@ -165,7 +170,7 @@ class CardholderForm(forms.ModelForm):
             self.fields[name].max_length = 100
             self.fields[name].widget.attrs["maxlength"] = 100
         for field in own_fields:
-            self.fields[OWN_PREFIX + field.key] = _own_field(field, stored.get(field.key))
+            self.fields[OWN_PREFIX + field.key] = own_form_field(field, stored.get(field.key))
 
     @staticmethod
     def _shown(field: CustomField, value):

@@ -15,10 +15,10 @@ from loyalty.services.portal_accounts import (
     NAME_LENGTH,
     OPTIONAL_PURPOSES,
 )
+from loyalty.views.cardholder_forms import own_form_field
 
 OWN_PREFIX = "own__"
 VERSION_PREFIX = "version__"
-DATE_EXAMPLE = _("e.g. 31.12.1980")
 
 
 class PortalForm(forms.Form):
@@ -79,24 +79,6 @@ class CardForm(PortalForm):
                      enterkeyhint="go"))
 
 
-def own_form_field(field: CustomField) -> forms.Field:
-    """The form field of a merchant's own field; its value is checked by the field's rule
-    (CustomField.value_clean, through custom_data_clean) in the form's clean()."""
-    label = field.label if field.required or field.kind == CustomField.Kind.CHECKBOX else \
-        _("%(label)s (optional)") % {"label": field.label}
-    options = {"label": label, "required": False}
-    if field.kind == CustomField.Kind.CHECKBOX:
-        return forms.BooleanField(**options)
-    if field.kind == CustomField.Kind.CHOICE:
-        return forms.ChoiceField(choices=[("", "–"), *((choice, choice) for choice in field.choices)], **options)
-    attrs = {"autocomplete": "off"}
-    if field.kind == CustomField.Kind.NUMBER:
-        attrs["inputmode"] = "decimal"
-    elif field.kind == CustomField.Kind.DATE:
-        attrs["placeholder"] = DATE_EXAMPLE
-    return forms.CharField(max_length=CustomField.MAX_TEXT, widget=forms.TextInput(attrs=attrs), **options)
-
-
 class ConsentsMixin:
     """The consents asked for, each with its current wording and that wording's version, which is
     posted back so that the service can tell when the wording changed meanwhile."""
@@ -129,7 +111,7 @@ class OwnFieldsMixin:
     def own_fields_add(self, own_fields: list[CustomField]) -> None:
         self.own_fields = own_fields
         for field in own_fields:
-            self.fields[OWN_PREFIX + field.key] = own_form_field(field)
+            self.fields[OWN_PREFIX + field.key] = own_form_field(field, optional_said=True)
 
     def own_bound_fields(self):
         return [self[OWN_PREFIX + field.key] for field in self.own_fields]
