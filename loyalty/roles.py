@@ -45,6 +45,7 @@ CAPABILITIES = (
     Capability("import", _("Import cardholders from a file"),
                ("loyalty.add_cardholderimport", "loyalty.view_cardholderimport")),
     Capability("audit_log", _("See the audit log"), ("loyalty.view_auditlog",)),
+    Capability("statistics", _("See the statistics"), ("loyalty.view_statistics",)),
     Capability("export", _("Export all data"), ("loyalty.export_data",)),
     Capability("terminals", _("Manage terminals"),
                ("loyalty.add_terminal", "loyalty.change_terminal", "loyalty.view_terminal")),

@@ -12,6 +12,7 @@ from loyalty.services.bonuses import birthday_bonuses_award
 from loyalty.services.bookings import lots_expire
 from loyalty.services.exports import data_export_build, data_exports_expire
 from loyalty.services.reminders import expiry_reminder_send, expiry_reminders_create
+from loyalty.statistics.rollups import age_bands_refresh, statistics_refresh
 from loyalty.wallet.services import wallet_pushes_send
 from tenants.models import Merchant
 
@@ -37,8 +38,29 @@ def merchant_nightly() -> dict:
         transaction.on_commit(lambda reminder_id=reminder_id: send_expiry_reminder.delay(reminder_id))
     exports = data_exports_expire()
     forgotten = imports.cardholder_imports_forget(now=timezone.now(), actor=actor)
+    # People age: today's birthdays may enter a new band; the refresh then moves their bookings.
+    aged = age_bands_refresh(today=today)
+    statistics = statistics_refresh(today=today)
     return {"expired_lots": expired, "birthday_bonuses": bonuses, "reminders": len(reminder_ids),
-            "expired_exports": exports, "forgotten_imports": forgotten}
+            "expired_exports": exports, "forgotten_imports": forgotten, "age_bands_changed": aged,
+            "statistics_days": statistics["days"]}
+
+
+@shared_task
+def statistics_refresh_for_all_merchants() -> int:
+    """Every few minutes (beat): one statistics refresh per merchant, each in that merchant's schema."""
+    merchants = Merchant.objects.exclude(schema_name=get_public_schema_name())
+    for merchant in merchants:
+        with tenant_context(merchant):
+            merchant_statistics_refresh.delay()
+    return len(merchants)
+
+
+@shared_task
+def merchant_statistics_refresh() -> dict:
+    """Idempotent: recomputes whole days under a lock (loyalty.statistics.rollups); a second delivery
+    computes the same rows again."""
+    return statistics_refresh()
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

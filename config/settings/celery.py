@@ -33,6 +33,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.nightly_for_all_merchants",
         "schedule": crontab(hour=2, minute=30),
     },
+    # The statistics' rollups of today (and yesterday): the page shows figures at most this old.
+    "statistics-refresh": {
+        "task": "loyalty.tasks.statistics_refresh_for_all_merchants",
+        "schedule": crontab(minute="*/5"),
+    },
     # Export files are downloadable for a day; within the hour after it they are deleted.
     "data-exports-expire": {
         "task": "loyalty.tasks.expire_data_exports_everywhere",

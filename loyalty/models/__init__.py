@@ -8,11 +8,19 @@ from loyalty.models.pos import PairingCode
 from loyalty.models.programs import BonusAction, Program, Reward
 from loyalty.models.reminders import ExpiryReminder
 from loyalty.models.shop import ShopSettings
+from loyalty.models.statistics import (
+    StatisticsCard,
+    StatisticsCardDay,
+    StatisticsCardholder,
+    StatisticsDay,
+    StatisticsState,
+)
 from loyalty.models.transfers import CardholderImport, DataExport, JobStatus
 from loyalty.models.wallet import WalletDevice, WalletPass, WalletRegistration
 
 __all__ = [
     "Account", "ApiKey", "AuditLog", "BonusAction", "Booking", "Card", "Cardholder", "CardholderImport",
     "Consent", "ConsentWording", "CustomField", "DataExport", "ExpiryReminder", "JobStatus", "LedgerEntry", "Lot", "PairingCode",
-    "Program", "Reward", "ShopSettings", "Terminal", "WalletDevice", "WalletPass", "WalletRegistration",
+    "Program", "Reward", "ShopSettings", "StatisticsCard", "StatisticsCardDay",
+    "StatisticsCardholder", "StatisticsDay", "StatisticsState", "Terminal", "WalletDevice", "WalletPass", "WalletRegistration",
 ]

@@ -19,7 +19,27 @@ def validate_card_number(number: str) -> None:
 
 class Cardholder(models.Model):
     """A person holding one or more cards. Personal fields are encrypted with the merchant's
-    key; e-mail and phone are found through their blind indexes."""
+    key; e-mail and phone are found through their blind indexes.
+
+    Two coarse bands are kept in plain text beside the encrypted fields, for the statistics:
+    `age_band` (under 25, 25–34, …, 65 and over) and `postcode_area` (the first two digits of a German
+    postcode). They fit encryption at rest: a band is shared by thousands of people and identifies
+    nobody, even together with the gender (a stolen database yields "a woman of 35–44 near 10…", not a
+    person); they are exactly what the analysis consent lets the merchant evaluate, nothing more; and
+    in plain text the daily rollups can group by them in SQL without decrypting anybody. The birth
+    date and the full postcode stay encrypted and are never copied. The bands are computed by
+    loyalty.segments in cardholder_indexes_refresh (every write path) and, as people age, by the
+    nightly run for today's birthdays (found through birthday_index, so that only those are
+    decrypted)."""
+
+    class AgeBand(models.TextChoices):
+        UNDER_25 = "u25", _("under 25")
+        FROM_25 = "25-34", _("25–34")
+        FROM_35 = "35-44", _("35–44")
+        FROM_45 = "45-54", _("45–54")
+        FROM_55 = "55-64", _("55–64")
+        FROM_65 = "65+", _("65 and over")
+        UNKNOWN = "", _("unknown")
 
     class Gender(models.TextChoices):
         FEMALE = "f", _("female")
@@ -35,6 +55,10 @@ class Cardholder(models.Model):
     email = EncryptedTextField(_("e-mail address"), blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
     custom_data = EncryptedJSONField(_("custom data"), default=dict, blank=True)
+    # Coarse and in plain text, for the statistics' segments (see the class's docstring).
+    age_band = models.CharField(_("age band"), max_length=5, choices=AgeBand, blank=True, default="",
+                                editable=False)
+    postcode_area = models.CharField(_("postcode area"), max_length=2, blank=True, default="", editable=False)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="de")
     email_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, QuerySet
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -14,6 +15,7 @@ from loyalty import search
 from loyalty.actors import Actor
 from loyalty.errors import CardholderAnonymised, CardNotActive, NotPermitted
 from loyalty.models import BonusAction, Card, Cardholder, Consent, CustomField
+from loyalty.segments import age_band_of, postcode_area_of
 from loyalty.services.audit import audit_record, audit_records
 from loyalty.services.bookings import ADJUST_PERMISSION, VOUCHER_ISSUE_PERMISSION, booking_bonus
 from loyalty.services.cards import card_block_refusal, card_replace_refusal
@@ -27,7 +29,7 @@ PERSONAL_FIELDS = ("first_name", "last_name", "gender", "birth_date", "postcode"
                    "custom_data", "language")
 
 
-INDEXES = ["email_index", "phone_index", "birthday_index", "name_index", "field_index"]
+INDEXES = ["email_index", "phone_index", "birthday_index", "name_index", "field_index", "age_band", "postcode_area"]
 
 # Who may change a person's data, record a consent they gave in the back office, and define the
 # merchant's own fields (loyalty.roles: "See and edit cardholders", "Define own cardholder fields").
@@ -105,6 +107,8 @@ def cardholder_indexes_refresh(cardholder: Cardholder) -> Cardholder:
         blind_index(birthday_key(cardholder.birth_date), schema_name=schema, field="birthday")
         if cardholder.birth_date else ""
     )
+    cardholder.age_band = age_band_of(cardholder.birth_date, on=timezone.localdate())
+    cardholder.postcode_area = postcode_area_of(cardholder.postcode)
     return cardholder
 
 

@@ -524,7 +524,8 @@ def cardholder_deletion_request(*, cardholder: Cardholder, keep_card_usable: boo
 # Emptied on anonymisation: every personal field, the keyed hashes made of them, the password.
 _BLANK = {"first_name": "", "last_name": "", "gender": "", "birth_date": None, "postcode": "", "email": "",
           "email_new": None, "phone": "", "custom_data": {}, "email_index": "", "phone_index": "",
-          "birthday_index": "", "name_index": [], "field_index": [], "password": ""}
+          "birthday_index": "", "name_index": [], "field_index": [], "password": "", "age_band": "",
+          "postcode_area": ""}
 
 
 @transaction.atomic

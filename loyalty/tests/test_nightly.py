@@ -51,9 +51,9 @@ def test_nightly_expires_lots_and_sends_each_reminder_once(committed, celery_wor
         second = merchant_nightly.delay().get(timeout=30)
 
         assert first == {"expired_lots": 1, "birthday_bonuses": 0, "reminders": 1, "expired_exports": 0,
-                         "forgotten_imports": 0}
+                         "forgotten_imports": 0, "age_bands_changed": 0, "statistics_days": 2}
         assert second == {"expired_lots": 0, "birthday_bonuses": 0, "reminders": 0, "expired_exports": 0,
-                          "forgotten_imports": 0}
+                          "forgotten_imports": 0, "age_bands_changed": 0, "statistics_days": 2}
         assert Account.objects.get(card=card, program=points).balance == 20
         assert Booking.objects.get(kind="expiry").entries.get().amount == -10
         assert ExpiryReminder.objects.get().sent_at is not None
