@@ -229,7 +229,9 @@ NOT_EXPORTED = {
     # Keyed hashes for finding people without decrypting; the values themselves are exported.
     Cardholder: {"email_index", "phone_index", "birthday_index", "name_index", "field_index",
                  # The portal's password hash and session counter; a new address not confirmed yet.
-                 "password", "portal_generation", "email_new"},
+                 "password", "portal_generation", "email_new",
+                 # Coarse bands for the statistics, derived from the birth date and postcode exported.
+                 "age_band", "postcode_area"},
     # Printed on the card: whoever holds it may register the card online.
     Card: {"activation_code"},
     # Which client's key it is, and a hash of the request's parameters: the software's, not the shop's.
