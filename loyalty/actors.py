@@ -10,6 +10,7 @@ SYSTEM_SCOPE = "system"
 SYSTEM_PREFIX, API_KEY_PREFIX = "system:", "API: "
 # The system's own jobs, and the labels of writes before anyone is signed in, as people read them.
 _SYSTEM_TASKS = {"nightly": gettext_lazy("nightly run"), "setup": gettext_lazy("set-up"),
+                 "monthly report": gettext_lazy("monthly statistics report"),
                  "demo": gettext_lazy("demo data")}
 _LABELS = {"back-office sign-in": gettext_lazy("Sign-in form of the back office"),
            "till pairing": gettext_lazy("Pairing of a till"),

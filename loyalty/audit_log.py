@@ -59,6 +59,9 @@ ACTION_LABELS: dict[str, Promise] = {
         "Card registration paused after wrong activation codes from one address"),
     "throttled.portal-emails": gettext_lazy("E-mails of the customer portal paused after too many requests"),
     "throttled.wallet-refusals": gettext_lazy("Wallet pass updates paused after wrong requests"),
+    "statistics.report_subscription": gettext_lazy("Monthly statistics report asked for or stopped"),
+    "statistics.report_sent": gettext_lazy("Monthly statistics report sent"),
+    "statistics.report_download": gettext_lazy("Statistics report downloaded"),
     "throttled.wallet-logs": gettext_lazy("Wallet pass error reports paused after too many"),
     # The customer portal
     "portal.sign_in": gettext_lazy("Signed in to the customer portal"),
@@ -148,7 +151,7 @@ FAMILIES = (
     AuditFamily("reversals", gettext_lazy("Reversals"), ("booking.reversal",)),
     AuditFamily("adjustments", gettext_lazy("Adjustments"), ("booking.adjustment",)),
     AuditFamily("exports", gettext_lazy("Exports and downloads"),
-                ("merchant.export", "journal.download", "export.")),
+                ("merchant.export", "journal.download", "export.", "statistics.report")),
     AuditFamily("imports", gettext_lazy("Imports"), ("cardholder_import.", "booking.opening_balance")),
     AuditFamily("access", gettext_lazy("Staff, roles and permissions"), ("staff.", "role.", "group.")),
     AuditFamily("sign_ins", gettext_lazy("Sign-ins and lock-outs"),

@@ -1,6 +1,8 @@
 """Work per merchant in the background: the nightly run (expire lots, queue expiry reminders,
 award birthday bonuses, delete expired export files), the export of everything, cardholder
 imports and the pushes that make phones fetch a changed wallet pass."""
+import datetime
+
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +14,7 @@ from loyalty.services.bonuses import birthday_bonuses_award
 from loyalty.services.bookings import lots_expire
 from loyalty.services.exports import data_export_build, data_exports_expire
 from loyalty.services.reminders import expiry_reminder_send, expiry_reminders_create
+from loyalty.statistics.monthly_report import month_before, monthly_reports_send
 from loyalty.statistics.rollups import age_bands_refresh, statistics_refresh
 from loyalty.wallet.services import wallet_pushes_send
 from tenants.models import Merchant
@@ -101,3 +104,22 @@ def wallet_passes_push(card_ids: list[int]) -> dict:
     merchant's context). Apple unreachable: tried again later; a second push only makes a phone ask
     once more what changed."""
     return wallet_pushes_send(card_ids=card_ids)
+
+
+@shared_task
+def monthly_reports_for_all_merchants() -> int:
+    """Fan out on the 1st: one task per merchant sends the month before's statistics report."""
+    merchants = Merchant.objects.exclude(schema_name=get_public_schema_name())
+    month = month_before(timezone.localdate()).isoformat()
+    for merchant in merchants:
+        with tenant_context(merchant):
+            monthly_reports_send_task.delay(month)
+    return len(merchants)
+
+
+@shared_task
+def monthly_reports_send_task(month: str) -> int:
+    """The statistics report of `month` (ISO date of its first day) to this merchant's subscribers,
+    once each, however often the task is delivered; the rollups are brought up to date first."""
+    statistics_refresh()
+    return monthly_reports_send(month=datetime.date.fromisoformat(month), actor=Actor.system("monthly report"))

@@ -15,6 +15,7 @@ from loyalty.views import (
     programs,
     shop,
     staff,
+    statistics_report,
     terminals,
 )
 
@@ -31,6 +32,7 @@ urlpatterns = [
     *exports.urlpatterns,
     *journal.urlpatterns,
     *audit.urlpatterns,
+    *statistics_report.urlpatterns,
     *staff.urlpatterns,
     *terminals.urlpatterns,
     *shop.urlpatterns,

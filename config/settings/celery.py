@@ -38,6 +38,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.statistics_refresh_for_all_merchants",
         "schedule": crontab(minute="*/5"),
     },
+    # The statistics of the month before, by e-mail to who asked, on the 1st at 06:00 (after the
+    # nightly run has refreshed the last day's rollups).
+    "statistics-monthly-reports": {
+        "task": "loyalty.tasks.monthly_reports_for_all_merchants",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
     # Export files are downloadable for a day; within the hour after it they are deleted.
     "data-exports-expire": {
         "task": "loyalty.tasks.expire_data_exports_everywhere",

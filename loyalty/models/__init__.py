@@ -7,6 +7,7 @@ from loyalty.models.ledger import Account, Booking, LedgerEntry, Lot
 from loyalty.models.pos import PairingCode
 from loyalty.models.programs import BonusAction, Program, Reward
 from loyalty.models.reminders import ExpiryReminder
+from loyalty.models.reports import StatisticsReportSubscription
 from loyalty.models.shop import ShopSettings
 from loyalty.models.statistics import (
     StatisticsCard,
@@ -21,6 +22,6 @@ from loyalty.models.wallet import WalletDevice, WalletPass, WalletRegistration
 __all__ = [
     "Account", "ApiKey", "AuditLog", "BonusAction", "Booking", "Card", "Cardholder", "CardholderImport",
     "Consent", "ConsentWording", "CustomField", "DataExport", "ExpiryReminder", "JobStatus", "LedgerEntry", "Lot", "PairingCode",
-    "Program", "Reward", "ShopSettings", "StatisticsCard", "StatisticsCardDay",
+    "Program", "Reward", "ShopSettings", "StatisticsReportSubscription", "StatisticsCard", "StatisticsCardDay",
     "StatisticsCardholder", "StatisticsDay", "StatisticsState", "Terminal", "WalletDevice", "WalletPass", "WalletRegistration",
 ]

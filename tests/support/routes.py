@@ -52,6 +52,9 @@ TENANT_ROUTES = {
     "manage/programs/vouchers/sell/": [("GET", "/manage/programs/vouchers/sell/"),
                                        ("POST", "/manage/programs/vouchers/sell/")],
     # The journal (loyalty/views/journal.py).
+    # The monthly statistics report (loyalty/views/statistics_report.py).
+    "manage/statistics/report/": [("GET", "/manage/statistics/report/"), ("POST", "/manage/statistics/report/")],
+    "manage/statistics/report/<int:year>-<int:month>.pdf": [("GET", "/manage/statistics/report/2026-11.pdf")],
     # The consents' wordings in versions (loyalty/views/consent_wordings.py).
     "manage/consents/": [("GET", "/manage/consents/")],
     "manage/consents/<slug:purpose>/new/": [("GET", "/manage/consents/newsletter/new/"),

@@ -1,0 +1,150 @@
+"""The statistics of a month as a PDF, e-mailed on the first of the next month to the owners and
+managers who asked for it (StatisticsReportSubscription), in the language they asked in. The PDF
+holds figures only (no customer's name: an e-mail is forwarded and kept); it reads the rollups like
+the page does."""
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from loyalty.actors import Actor
+from loyalty.errors import NotPermitted
+from loyalty.models import StatisticsReportSubscription
+from loyalty.services.audit import audit_record
+from loyalty.services.shop import shop_branding, shop_legal_details
+from loyalty.statistics.selectors import Filters, statistics_series, statistics_totals_compared
+from loyalty.units import money_text, points_text, stamps_text
+
+REPORT_PERMISSION = "loyalty.view_statistics"
+
+# The figures of the report in their order, with how a value reads.
+FIGURES = (
+    ("revenue_cents", gettext_lazy("Revenue"), money_text),
+    ("bookings", gettext_lazy("Bookings"), formats.number_format),
+    ("active_cards", gettext_lazy("Active cards"), formats.number_format),
+    ("registrations", gettext_lazy("New registrations"), formats.number_format),
+    ("points_issued", gettext_lazy("Points issued"), points_text),
+    ("points_redeemed", gettext_lazy("Points redeemed"), points_text),
+    ("prepaid_topped_up_cents", gettext_lazy("Prepaid topped up"), money_text),
+    ("prepaid_spent_cents", gettext_lazy("Prepaid spent"), money_text),
+    ("stamps_given", gettext_lazy("Stamps given"), stamps_text),
+    ("stamps_redeemed", gettext_lazy("Stamps redeemed"), stamps_text),
+    ("vouchers_sold_cents", gettext_lazy("Vouchers sold"), money_text),
+    ("vouchers_redeemed_cents", gettext_lazy("Vouchers redeemed"), money_text),
+)
+
+
+def month_first(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def month_last(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def month_before(day: datetime.date) -> datetime.date:
+    return month_first(month_first(day) - datetime.timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    label: str
+    value: str
+    previous: str
+    change: str
+
+
+def _change_text(change) -> str:
+    return "–" if change is None else f"{formats.number_format(change, 1, force_grouping=True)} %"
+
+
+def monthly_report_context(*, month: datetime.date) -> dict:
+    """What the report of `month` (any day of it) shows, in the active language."""
+    filters = Filters(month_first(month), month_last(month))
+    compared = {row["figure"]: row for row in statistics_totals_compared(filters=filters)}
+    rows = [FigureRow(str(label), text(compared[key]["value"]), text(compared[key]["previous"]),
+                      _change_text(compared[key]["change"]))
+            for key, label, text in FIGURES if key in compared]
+    days = [(formats.date_format(row["period"], "SHORT_DATE_FORMAT"), money_text(row["revenue_cents"]),
+             formats.number_format(row["bookings"])) for row in statistics_series(filters=filters)]
+    return {"branding": shop_branding(), "legal": shop_legal_details(), "filters": filters,
+            "month_name": formats.date_format(filters.start, "F Y"), "rows": rows, "days": days,
+            "made_on": timezone.localdate()}
+
+
+def monthly_report_pdf(*, month: datetime.date) -> bytes:
+    """The PDF of a month's statistics (WeasyPrint), in the active language."""
+    from weasyprint import HTML  # heavy; only who renders needs it
+
+    html = render_to_string("loyalty/statistics/report/monthly.html", monthly_report_context(month=month))
+    return HTML(string=html).write_pdf()
+
+
+def monthly_report_file_name(month: datetime.date) -> str:
+    """`statistik-2026-11.pdf`, or `statistics-2026-11.pdf` in English."""
+    name = "statistik" if (translation.get_language() or "de").startswith("de") else "statistics"
+    return f"{name}-{month:%Y-%m}.pdf"
+
+
+@transaction.atomic
+def monthly_report_subscription_set(*, user, subscribed: bool, language: str, actor: Actor) -> bool:
+    """Ask for the monthly report by e-mail for oneself, or stop it; only who may see the
+    statistics. Whether anything changed (asking twice changes nothing and is not audited)."""
+    NotPermitted.unless(actor, REPORT_PERMISSION)
+    if actor.user is None or actor.user.pk != user.pk:
+        raise NotPermitted()
+    current = StatisticsReportSubscription.objects.select_for_update().filter(user=user).first()
+    if subscribed and current is None:
+        StatisticsReportSubscription.objects.create(user=user, language=language)
+    elif subscribed and current.language != language:
+        current.language = language
+        current.save(update_fields=["language"])
+    elif not subscribed and current is not None:
+        current.delete()
+    else:
+        return False
+    audit_record(actor=actor, action="statistics.report_subscription", target=user, subscribed=subscribed,
+                 language=language)
+    return True
+
+
+def monthly_reports_send(*, month: datetime.date, actor: Actor) -> int:
+    """Send the report of `month` to every subscriber who may still see the statistics, once each:
+    a subscriber's month is claimed before the mail (a second run, or a task delivered twice,
+    sends nothing). Returns how many were sent."""
+    month = month_first(month)
+    sent = 0
+    for subscription in StatisticsReportSubscription.objects.select_related("user").filter(
+            Q(last_sent_month__isnull=True) | Q(last_sent_month__lt=month), user__is_active=True).order_by("pk"):
+        user = subscription.user
+        if not user.has_perm(REPORT_PERMISSION):
+            continue
+        with transaction.atomic():
+            claimed = StatisticsReportSubscription.objects.filter(
+                Q(last_sent_month__isnull=True) | Q(last_sent_month__lt=month), pk=subscription.pk,
+            ).update(last_sent_month=month)
+            if not claimed:
+                continue
+            with translation.override(subscription.language):
+                message = _monthly_report_message(month=month, to=user.email)
+            audit_record(actor=actor, action="statistics.report_sent", target=user, month=month.isoformat())
+            transaction.on_commit(message.send)
+        sent += 1
+    return sent
+
+
+def _monthly_report_message(*, month: datetime.date, to: str) -> EmailMessage:
+    branding = shop_branding()
+    context = {"branding": branding, "month_name": formats.date_format(month, "F Y")}
+    subject = _("Statistics of %(month)s – %(shop)s") % {"month": context["month_name"], "shop": branding.name}
+    body = render_to_string("loyalty/statistics/report/monthly_email.txt", context)
+    message = EmailMessage(subject, body, to=[to])
+    message.attach(monthly_report_file_name(month), monthly_report_pdf(month=month), "application/pdf")
+    return message
