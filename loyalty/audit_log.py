@@ -151,7 +151,7 @@ FAMILIES = (
     AuditFamily("reversals", gettext_lazy("Reversals"), ("booking.reversal",)),
     AuditFamily("adjustments", gettext_lazy("Adjustments"), ("booking.adjustment",)),
     AuditFamily("exports", gettext_lazy("Exports and downloads"),
-                ("merchant.export", "journal.download", "export.", "statistics.report")),
+                ("merchant.export", "journal.download", "export.", "statistics.")),
     AuditFamily("imports", gettext_lazy("Imports"), ("cardholder_import.", "booking.opening_balance")),
     AuditFamily("access", gettext_lazy("Staff, roles and permissions"), ("staff.", "role.", "group.")),
     AuditFamily("sign_ins", gettext_lazy("Sign-ins and lock-outs"),

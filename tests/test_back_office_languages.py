@@ -36,9 +36,11 @@ def _catalogue() -> dict[str, str]:
     from the English (a single word like "Status" may be the same in both)."""
     with translation.override("de"):
         catalog = trans_real.translation("de")._catalog
-    return {msgid: msgstr for msgid, msgstr in catalog.items()
-            if isinstance(msgid, str) and isinstance(msgstr, str) and msgstr != msgid
-            and " " in msgid.strip() and len(msgid) >= 12 and "%" not in msgid and "{" not in msgid
+    # An entry with a context ("abbrev. month\x04April") is compared by its text alone.
+    texts = {msgid: msgid.split("\x04")[-1] for msgid in catalog.keys() if isinstance(msgid, str)}
+    return {texts[msgid]: msgstr for msgid, msgstr in catalog.items()
+            if isinstance(msgid, str) and isinstance(msgstr, str) and msgstr != texts[msgid]
+            and " " in texts[msgid].strip() and len(texts[msgid]) >= 12 and "%" not in msgid and "{" not in msgid
             and "\n" not in msgid}
 
 
