@@ -37,11 +37,12 @@ def _catalogue() -> dict[str, str]:
     with translation.override("de"):
         catalog = trans_real.translation("de")._catalog
     # An entry with a context ("abbrev. month\x04April") is compared by its text alone.
-    texts = {msgid: msgid.split("\x04")[-1] for msgid in catalog.keys() if isinstance(msgid, str)}
-    return {texts[msgid]: msgstr for msgid, msgstr in catalog.items()
-            if isinstance(msgid, str) and isinstance(msgstr, str) and msgstr != texts[msgid]
-            and " " in texts[msgid].strip() and len(texts[msgid]) >= 12 and "%" not in msgid and "{" not in msgid
-            and "\n" not in msgid}
+    # (The catalogue iterates through items() only.)
+    entries = [(msgid.split("\x04")[-1], msgstr) for msgid, msgstr in catalog.items()
+               if isinstance(msgid, str) and isinstance(msgstr, str)]
+    return {text: msgstr for text, msgstr in entries
+            if msgstr != text and " " in text.strip() and len(text) >= 12 and "%" not in text and "{" not in text
+            and "\n" not in text}
 
 
 def _pages(ids) -> list[str]:
