@@ -101,7 +101,8 @@ class LiabilityView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
 
 def _file_name(day: datetime.date, extension: str) -> str:
-    return f"{slugify(_('outstanding balances'))}-{day.isoformat()}.{extension}"
+    stem = slugify(_("outstanding balances"))
+    return f"{stem}-{day.isoformat()}.{extension}"
 
 
 def _csv_rows(liability: Liability):
