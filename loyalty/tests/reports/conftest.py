@@ -51,6 +51,10 @@ class Books:
 
 @pytest.fixture
 def books(alice) -> Books:
+    return december_books()
+
+
+def december_books() -> Books:
     """December 2025 at alice's:
     10.12. top-up 50,00 € (first card), single-purpose voucher 30,00 € (second), multi-purpose
            voucher 20,00 € (first), 120 points (first);
