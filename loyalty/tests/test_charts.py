@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.formats import number_format
 
 from loyalty.charts import Series, bar_chart, line_chart, nice_ticks
 from loyalty.units import money_text
@@ -114,3 +115,28 @@ def test_the_include_shows_the_chart_and_its_table():
     assert "<td>7</td>" in html
     with pytest.raises(ValueError):
         line_chart(title="x", labels=["a"], series=[Series("s", [1, 2])], value_text=str)
+
+
+def test_weasyprint_draws_the_charts_and_pdftotext_reads_their_tables():
+    import subprocess
+
+    from loyalty.pdf import html_to_pdf
+
+    with translation.override("de"):
+        line = line_chart(title="Umsatz je Tag", labels=["1.12.", "2.12.", "3.12."],
+                          series=[Series("Dezember 2026", [123_456, 0, 250_050]),
+                                  Series("November 2026", [100_000, 50_000, 75_000])], value_text=money_text)
+        bars = bar_chart(title="Buchungen je Kasse", labels=["Kasse 1", "Kasse 2"],
+                         series=[Series("Buchungen", [1_234, 56])], value_text=lambda value: number_format(value, force_grouping=True))
+        html = ("<!doctype html><html><body>"
+                + render_to_string("loyalty/includes/chart.html", {"chart": line})
+                + render_to_string("loyalty/includes/chart.html", {"chart": bars}) + "</body></html>")
+    pdf = html_to_pdf(html)
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "Umsatz je Tag" in text and "Buchungen je Kasse" in text
+    for row in line.rows + bars.rows:
+        assert " ".join(row).split()[0] in text
+        for cell in row[1:]:
+            assert cell in text, (cell, text)
+    # The SVG is drawn too: its axis labels are in the PDF's text.
+    assert "3.000,00 €" in text and "1.234" in text

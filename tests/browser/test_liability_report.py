@@ -42,3 +42,19 @@ def test_the_chart_is_drawn_with_its_table_and_keeps_to_the_policy(report, watch
     assert 0 < box["width"] <= 360 and table_box["y"] >= box["y"] + box["height"], "below the chart on a phone"
     expect(table).to_be_visible()
     assert page.violations == []
+
+
+def test_a_line_chart_is_drawn_at_a_size(page):
+    from django.template.loader import render_to_string
+
+    from loyalty.charts import Series, line_chart
+
+    chart = line_chart(title="Revenue", labels=["Mon", "Tue", "Wed"],
+                       series=[Series("this week", [5, 9, 2]), Series("last week", [3, 4, 8])], value_text=str)
+    page.set_content(render_to_string("loyalty/includes/chart.html", {"chart": chart}))
+    lines = page.locator("svg polyline")
+    assert lines.count() == 2
+    for index in range(2):
+        box = lines.nth(index).bounding_box()
+        assert box["width"] > 100 and box["height"] > 10, box
+    expect(page.locator("table caption")).to_have_text("Revenue")
