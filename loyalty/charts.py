@@ -110,7 +110,8 @@ def _legend(series: list[Series], *, y: float, lines: bool) -> list[str]:
             parts.append(f'<rect x="{_number(x + 8)}" y="{_number(y - 10)}" width="12" height="12" '
                          f'fill="{colour}" opacity="{_bar_opacity(index)}"/>')
         parts.append(_text(x + 34, y, one.label))
-        x += 34 + 7.5 * len(one.label) + 24
+        # Room for the name also where a phone shows the words larger (charts.css).
+        x += 34 + 11 * len(one.label) + 24
     return parts
 
 
