@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -120,7 +120,7 @@ def _csv_rows(liability: Liability):
 
 
 def _csv_header() -> list[str]:
-    return [_("Day"), _("Program"), _("Kind"), _("Kind of voucher for VAT"), _("Open balance (€)"),
+    return [_("Day"), _("Program"), _("Kind"), capfirst(_("kind of voucher for VAT")), _("Open balance (€)"),
             _("Open balance (cents)"), _("Points outstanding"), _("Cards with a balance")]
 
 
