@@ -71,3 +71,7 @@ bench-cardholder-import: setup
 .PHONY: bench-journal
 bench-journal: setup
 	$(STACK) run bench -- $(PY) bench/journal.py
+
+.PHONY: bench-liability
+bench-liability: setup
+	$(STACK) run bench -- $(PY) bench/liability.py

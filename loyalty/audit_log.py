@@ -41,6 +41,7 @@ ACTION_LABELS: dict[str, Promise] = {
     # Exports and imports
     "merchant.export": gettext_lazy("All data exported"),
     "journal.download": gettext_lazy("Journal downloaded"),
+    "report.liability_download": gettext_lazy("Outstanding balances report downloaded"),
     # Sign-ins and lock-outs
     "user.sign_in": gettext_lazy("Signed in to the back office"),
     "pos.sign_in": gettext_lazy("Signed in at the till"),
@@ -151,7 +152,7 @@ FAMILIES = (
     AuditFamily("reversals", gettext_lazy("Reversals"), ("booking.reversal",)),
     AuditFamily("adjustments", gettext_lazy("Adjustments"), ("booking.adjustment",)),
     AuditFamily("exports", gettext_lazy("Exports and downloads"),
-                ("merchant.export", "journal.download", "export.", "statistics.")),
+                ("merchant.export", "journal.download", "export.", "statistics.", "report.")),
     AuditFamily("imports", gettext_lazy("Imports"), ("cardholder_import.", "booking.opening_balance")),
     AuditFamily("access", gettext_lazy("Staff, roles and permissions"), ("staff.", "role.", "group.")),
     AuditFamily("sign_ins", gettext_lazy("Sign-ins and lock-outs"),

@@ -128,12 +128,14 @@ def booking_with_entries(booking_id: int) -> Booking:
 # --- The journal -----------------------------------------------------------------------------------
 
 
+def start_of(day: datetime.date) -> datetime.datetime:
+    """The first moment of this day in the merchant's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def days_between(field: str, date_from: datetime.date | None, date_to: datetime.date | None) -> Q:
     """A time field within these days of the merchant's time zone, both included, either open: as
     a range of times, so that the field's index serves (a cast to a date would not)."""
-    def start_of(day: datetime.date) -> datetime.datetime:
-        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
     condition = Q()
     if date_from:
         condition &= Q(**{f"{field}__gte": start_of(date_from)})

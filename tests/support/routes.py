@@ -107,6 +107,11 @@ TENANT_ROUTES = {
     "manage/journal/download.xlsx": [("GET", "/manage/journal/download.xlsx?card_number={card}")],
     "manage/journal/<int:pk>/reverse/": [("GET", "/manage/journal/{booking}/reverse/"),
                                          ("POST", "/manage/journal/{booking}/reverse/")],
+    # The outstanding balances report (loyalty/views/reports.py).
+    "manage/reports/liability/": [("GET", "/manage/reports/liability/"),
+                                  ("GET", "/manage/reports/liability/?day=2025-12-31")],
+    "manage/reports/liability/download.csv": [("GET", "/manage/reports/liability/download.csv?day=2025-12-31")],
+    "manage/reports/liability/download.pdf": [("GET", "/manage/reports/liability/download.pdf?day=2025-12-31")],
     # The audit log (loyalty/views/audit.py).
     "manage/audit/": [("GET", "/manage/audit/"), ("GET", "/manage/audit/?family=reversals")],
     "manage/audit/<int:pk>/": [("GET", "/manage/audit/{audit_entry}/")],
