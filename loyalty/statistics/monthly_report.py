@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loyalty.actors import Actor
+from loyalty.charts import Chart, Series, line_chart
 from loyalty.errors import NotPermitted
 from loyalty.models import StatisticsReportSubscription
+from loyalty.pdf import html_to_pdf
 from loyalty.services.audit import audit_record
 from loyalty.services.shop import shop_branding, shop_legal_details
 from loyalty.statistics.selectors import Filters, statistics_series, statistics_totals_compared
@@ -68,23 +70,37 @@ def _change_text(change) -> str:
 def monthly_report_context(*, month: datetime.date) -> dict:
     """What the report of `month` (any day of it) shows, in the active language."""
     filters = Filters(month_first(month), month_last(month))
-    compared = {row["figure"]: row for row in statistics_totals_compared(filters=filters)}
+    before = Filters(month_before(month), month_last(month_before(month)))
+    compared = {row["figure"]: row for row in statistics_totals_compared(filters=filters, previous=before)}
     rows = [FigureRow(str(label), text(compared[key]["value"]), text(compared[key]["previous"]),
                       _change_text(compared[key]["change"]))
             for key, label, text in FIGURES if key in compared]
+    series = statistics_series(filters=filters)
     days = [(formats.date_format(row["period"], "SHORT_DATE_FORMAT"), money_text(row["revenue_cents"]),
-             formats.number_format(row["bookings"])) for row in statistics_series(filters=filters)]
+             formats.number_format(row["bookings"])) for row in series]
     return {"branding": shop_branding(), "legal": shop_legal_details(), "filters": filters,
             "month_name": formats.date_format(filters.start, "F Y"), "rows": rows, "days": days,
-            "made_on": timezone.localdate()}
+            "revenue_chart": _revenue_chart(filters, before, series), "made_on": timezone.localdate()}
+
+
+def _revenue_chart(filters: Filters, before: Filters, series: list[dict]) -> Chart:
+    """Revenue of each day of the month beside the same day of the month before."""
+    by_day = {row["period"]: row["revenue_cents"] for row in series}
+    by_day_before = {row["period"]: row["revenue_cents"] for row in statistics_series(filters=before)}
+    offsets = range(filters.length)
+    return line_chart(
+        title=_("Revenue per day"), labels=[str(offset + 1) for offset in offsets],
+        series=[Series(formats.date_format(filters.start, "F Y"),
+                       [by_day.get(filters.start + datetime.timedelta(days=offset), 0) for offset in offsets]),
+                Series(formats.date_format(before.start, "F Y"),
+                       [by_day_before.get(before.start + datetime.timedelta(days=offset), 0) for offset in offsets])],
+        value_text=money_text, label_header=_("Day"))
 
 
 def monthly_report_pdf(*, month: datetime.date) -> bytes:
-    """The PDF of a month's statistics (WeasyPrint), in the active language."""
-    from weasyprint import HTML  # heavy; only who renders needs it
-
-    html = render_to_string("loyalty/statistics/report/monthly.html", monthly_report_context(month=month))
-    return HTML(string=html).write_pdf()
+    """The PDF of a month's statistics, in the active language."""
+    return html_to_pdf(render_to_string("loyalty/statistics/report/monthly.html",
+                                        monthly_report_context(month=month)))
 
 
 def monthly_report_file_name(month: datetime.date) -> str:

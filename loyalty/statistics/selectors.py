@@ -50,9 +50,10 @@ def statistics_totals(*, filters: Filters) -> dict:
     return totals
 
 
-def statistics_totals_compared(*, filters: Filters) -> list[dict]:
-    """Rows (figure, value, previous, change in % or None) for the period and the one before."""
-    now, before = statistics_totals(filters=filters), statistics_totals(filters=filters.previous())
+def statistics_totals_compared(*, filters: Filters, previous: Filters | None = None) -> list[dict]:
+    """Rows (figure, value, previous, change in % or None) for the period and the one before (of
+    the same length, or `previous`: a calendar month's report compares with the month before)."""
+    now, before = statistics_totals(filters=filters), statistics_totals(filters=previous or filters.previous())
     return [{"figure": key, "value": now[key], "previous": before[key],
              "change": round((now[key] - before[key]) * 100 / before[key], 1) if before[key] else None}
             for key in now]

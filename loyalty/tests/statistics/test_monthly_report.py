@@ -130,6 +130,8 @@ def test_a_past_months_pdf_is_downloaded_in_the_readers_language_and_audited(ali
     assert response["Content-Disposition"] == 'attachment; filename="statistics-2026-03.pdf"'
     text = pdf_text(response.content)
     assert "Statistics of March 2026" in text and "42.50 €" in text
+    # The chart of the revenue per day, March beside February, with its table.
+    assert "Revenue per day" in text and "February 2026" in text
     with schema_context("alice"):
         assert AuditLog.objects.filter(action="statistics.report_download").count() == 1
     assert client.get("/manage/statistics/report/2026-13.pdf").status_code == 404
