@@ -15,6 +15,7 @@ from loyalty.views import (
     programs,
     shop,
     staff,
+    statistics,
     terminals,
 )
 
@@ -30,6 +31,7 @@ urlpatterns = [
     *imports.urlpatterns,
     *exports.urlpatterns,
     *journal.urlpatterns,
+    *statistics.urlpatterns,
     *audit.urlpatterns,
     *staff.urlpatterns,
     *terminals.urlpatterns,

@@ -36,10 +36,12 @@ def _catalogue() -> dict[str, str]:
     from the English (a single word like "Status" may be the same in both)."""
     with translation.override("de"):
         catalog = trans_real.translation("de")._catalog
-    return {msgid: msgstr for msgid, msgstr in catalog.items()
-            if isinstance(msgid, str) and isinstance(msgstr, str) and msgstr != msgid
-            and " " in msgid.strip() and len(msgid) >= 12 and "%" not in msgid and "{" not in msgid
-            and "\n" not in msgid}
+    # A msgid with a context ("alt. month\x04November") is judged by its text, not by the context's words.
+    texts = ((msgid.split("\x04")[-1], msgstr) for msgid, msgstr in catalog.items()
+             if isinstance(msgid, str) and isinstance(msgstr, str))
+    return {msgid: msgstr for msgid, msgstr in texts
+            if msgstr != msgid and " " in msgid.strip() and len(msgid) >= 12 and "%" not in msgid
+            and "{" not in msgid and "\n" not in msgid}
 
 
 def _pages(ids) -> list[str]:
