@@ -71,3 +71,7 @@ bench-cardholder-import: setup
 .PHONY: bench-journal
 bench-journal: setup
 	$(STACK) run bench -- $(PY) bench/journal.py
+
+.PHONY: bench-statistics
+bench-statistics: setup
+	$(STACK) run bench -- $(PY) bench/statistics.py
