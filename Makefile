@@ -75,3 +75,7 @@ bench-journal: setup
 .PHONY: bench-liability
 bench-liability: setup
 	$(STACK) run bench -- $(PY) bench/liability.py
+
+.PHONY: bench-statistics
+bench-statistics: setup
+	$(STACK) run bench -- $(PY) bench/statistics.py

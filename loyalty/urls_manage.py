@@ -16,6 +16,7 @@ from loyalty.views import (
     reports,
     shop,
     staff,
+    statistics,
     statistics_report,
     terminals,
 )
@@ -33,6 +34,7 @@ urlpatterns = [
     *exports.urlpatterns,
     *journal.urlpatterns,
     *reports.urlpatterns,
+    *statistics.urlpatterns,
     *audit.urlpatterns,
     *statistics_report.urlpatterns,
     *staff.urlpatterns,

@@ -103,6 +103,7 @@ def statistics_top_customers(*, filters: Filters, limit: int = 10) -> list[dict]
         card = cards[row["card_id"]]
         holder = card.cardholder
         row["number"] = card.number
+        row["cardholder_id"] = card.cardholder_id
         row["name"] = " ".join(filter(None, [holder.first_name, holder.last_name])) if holder else ""
     return rows
 

@@ -112,6 +112,11 @@ TENANT_ROUTES = {
                                   ("GET", "/manage/reports/liability/?day=2025-12-31")],
     "manage/reports/liability/download.csv": [("GET", "/manage/reports/liability/download.csv?day=2025-12-31")],
     "manage/reports/liability/download.pdf": [("GET", "/manage/reports/liability/download.pdf?day=2025-12-31")],
+    # The statistics (loyalty/views/statistics.py).
+    "manage/statistics/": [("GET", "/manage/statistics/"), ("GET", "/manage/statistics/?period=month&date=2026-11-01"),
+                           ("GET", "/manage/statistics/?period=year&date=2026-01-01&step=week&program={program}"),
+                           ("GET", "/manage/statistics/?period=custom&date_from=2026-11-01&date_to=2026-11-30"
+                                   "&campaign_from=2026-11-10&campaign_to=2026-11-20&segment=age_band")],
     # The audit log (loyalty/views/audit.py).
     "manage/audit/": [("GET", "/manage/audit/"), ("GET", "/manage/audit/?family=reversals")],
     "manage/audit/<int:pk>/": [("GET", "/manage/audit/{audit_entry}/")],
