@@ -12,7 +12,6 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from loyalty.actors import Actor
 from loyalty.charts import Chart, Series, line_chart
@@ -21,27 +20,11 @@ from loyalty.models import StatisticsReportSubscription
 from loyalty.pdf import html_to_pdf
 from loyalty.services.audit import audit_record
 from loyalty.services.shop import shop_branding, shop_legal_details
+from loyalty.statistics.figures import FIGURES, figure_text, number_text, percent_text
 from loyalty.statistics.selectors import Filters, statistics_series, statistics_totals_compared
-from loyalty.units import money_text, points_text, stamps_text
+from loyalty.units import money_text
 
 REPORT_PERMISSION = "loyalty.view_statistics"
-
-# The figures of the report in their order, with how a value reads.
-FIGURES = (
-    ("revenue_cents", gettext_lazy("Revenue"), money_text),
-    ("bookings", gettext_lazy("Bookings"), formats.number_format),
-    ("active_cards", gettext_lazy("Active cards"), formats.number_format),
-    ("registrations", gettext_lazy("New registrations"), formats.number_format),
-    ("points_issued", gettext_lazy("Points issued"), points_text),
-    ("points_redeemed", gettext_lazy("Points redeemed"), points_text),
-    ("prepaid_topped_up_cents", gettext_lazy("Prepaid topped up"), money_text),
-    ("prepaid_spent_cents", gettext_lazy("Prepaid spent"), money_text),
-    ("stamps_given", gettext_lazy("Stamps given"), stamps_text),
-    ("stamps_redeemed", gettext_lazy("Stamps redeemed"), stamps_text),
-    ("vouchers_sold_cents", gettext_lazy("Vouchers sold"), money_text),
-    ("vouchers_redeemed_cents", gettext_lazy("Vouchers redeemed"), money_text),
-)
-
 
 def month_first(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
@@ -63,21 +46,17 @@ class FigureRow:
     change: str
 
 
-def _change_text(change) -> str:
-    return "–" if change is None else f"{formats.number_format(change, 1, force_grouping=True)} %"
-
-
 def monthly_report_context(*, month: datetime.date) -> dict:
     """What the report of `month` (any day of it) shows, in the active language."""
     filters = Filters(month_first(month), month_last(month))
     before = Filters(month_before(month), month_last(month_before(month)))
     compared = {row["figure"]: row for row in statistics_totals_compared(filters=filters, previous=before)}
-    rows = [FigureRow(str(label), text(compared[key]["value"]), text(compared[key]["previous"]),
-                      _change_text(compared[key]["change"]))
-            for key, label, text in FIGURES if key in compared]
+    rows = [FigureRow(str(label), figure_text(compared[key]["value"], money),
+                      figure_text(compared[key]["previous"], money), percent_text(compared[key]["change"]))
+            for key, label, money in FIGURES]
     series = statistics_series(filters=filters)
     days = [(formats.date_format(row["period"], "SHORT_DATE_FORMAT"), money_text(row["revenue_cents"]),
-             formats.number_format(row["bookings"])) for row in series]
+             number_text(row["bookings"])) for row in series]
     return {"branding": shop_branding(), "legal": shop_legal_details(), "filters": filters,
             "month_name": formats.date_format(filters.start, "F Y"), "rows": rows, "days": days,
             "revenue_chart": _revenue_chart(filters, before, series), "made_on": timezone.localdate()}

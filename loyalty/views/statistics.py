@@ -1,7 +1,7 @@
 """The back office's statistics: the totals of a period beside the period before it, the series,
 the splits by segment, terminal, staff member and program, the top customers and a campaign's
 effect. Every figure is read from the rollups (loyalty.statistics.selectors), never from the
-ledger; each is shown as a table, with the values of its chart in `charts_data`."""
+ledger; each is shown as a chart drawn on the server with its table beside it."""
 import calendar
 import datetime
 
@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from loyalty.charts import Series, bar_chart, line_chart
 from loyalty.models import BonusAction, Cardholder, Program, StatisticsState, Terminal
 from loyalty.statistics import selectors as stats
+from loyalty.statistics.figures import FIGURES, figure_text, number_text, percent_text
 from loyalty.units import money_text
 
 MAX_DAYS = 3 * 366  # the longest period the page shows (three years)
@@ -30,39 +32,7 @@ SEGMENTS = [("gender", gettext_lazy("Gender")), ("age_band", gettext_lazy("Age b
             ("postcode_area", gettext_lazy("Postcode area"))]
 
 # The figures of the totals, in the page's order: (key, label, money?)
-FIGURES = [
-    ("revenue_cents", gettext_lazy("Revenue (purchase amounts)"), True),
-    ("bookings", gettext_lazy("Visits (bookings at the till)"), False),
-    ("active_cards", gettext_lazy("Active cards"), False),
-    ("registrations", gettext_lazy("New registrations"), False),
-    ("points_issued", gettext_lazy("Points issued"), False),
-    ("points_redeemed", gettext_lazy("Points redeemed"), False),
-    ("prepaid_topped_up_cents", gettext_lazy("Prepaid topped up"), True),
-    ("prepaid_spent_cents", gettext_lazy("Prepaid spent"), True),
-    ("stamps_given", gettext_lazy("Stamps given"), False),
-    ("stamps_redeemed", gettext_lazy("Stamps redeemed"), False),
-    ("vouchers_sold_cents", gettext_lazy("Vouchers sold"), True),
-    ("vouchers_redeemed_cents", gettext_lazy("Vouchers redeemed"), True),
-]
 SERIES_COLUMNS = [figure for figure in FIGURES if figure[0] not in ("active_cards", "registrations")]
-
-
-def number_text(value: int) -> str:
-    return formats.number_format(value, force_grouping=True)
-
-
-def figure_text(value: int, money: bool) -> str:
-    return money_text(value) if money else number_text(value)
-
-
-def percent_text(value: float | None, *, signed: bool = True) -> str:
-    """`+12,5 %` in German, `+12.5 %` in English; "–" where there is nothing to compare with."""
-    if value is None:
-        return "–"
-    text = f"{formats.number_format(abs(value), 1)} %"
-    if signed and value:
-        text = ("+" if value > 0 else "−") + text
-    return text
 
 
 def change_of(now: int, before: int) -> float | None:
@@ -347,24 +317,28 @@ def _freshness() -> dict:
     return {"refreshed_at": refreshed, "stale": refreshed is None or timezone.now() - refreshed > STALE_AFTER}
 
 
-def _charts_data(series: list[dict], period_label: str, previous_label: str, splits: list[dict],
-                 campaign: dict | None) -> dict:
-    """For each chart its labels and series of whole numbers (cents for money)."""
+def _charts(series: list[dict], period_label: str, previous_label: str, splits: list[dict],
+            campaign: dict | None) -> list:
+    """The charts of the page, drawn on the server (loyalty.charts): the series' revenue and visits
+    beside the period before, and a chart on each split and on the campaign (set on them as
+    `chart`). The page's tables beside them are their accessible tables."""
     labels = [row["label"] for row in series]
-    charts = {}
-    for key in ("revenue_cents", "bookings"):
-        charts[key] = {"labels": labels,
-                       "series": [(period_label, [row["raw"][key] for row in series]),
-                                  (previous_label, [row["raw_before"][key] for row in series])]}
+    series_charts = [
+        line_chart(title=title, labels=labels, value_text=text,
+                   series=[Series(period_label, [row["raw"][key] for row in series]),
+                           Series(previous_label, [row["raw_before"][key] for row in series])])
+        for key, title, text in (("revenue_cents", _("Revenue"), money_text),
+                                 ("bookings", _("Visits"), formats.number_format))]
     for split in splits:
-        charts[f"split_{split['by']}"] = {"labels": [line["label"] for line in split["lines"]],
-                                          "series": [(_("Revenue"), [line["raw_revenue"] for line in split["lines"]])]}
+        split["chart"] = bar_chart(title=split["title"], labels=[line["label"] for line in split["lines"]],
+                                   series=[Series(_("Revenue"), [line["raw_revenue"] for line in split["lines"]])],
+                                   value_text=money_text)
     if campaign:
-        charts["campaign"] = {"labels": [line["label"] for line in campaign["lines"]],
-                              "series": [(campaign["during"], [line["raw"]["revenue_cents"] for line in campaign["lines"]]),
-                                         (campaign["before"],
-                                          [line["raw"]["revenue_cents_before"] for line in campaign["lines"]])]}
-    return charts
+        campaign["chart"] = bar_chart(
+            title=_("Campaign effect"), labels=[line["label"] for line in campaign["lines"]], value_text=money_text,
+            series=[Series(str(campaign["during"]), [line["raw"]["revenue_cents"] for line in campaign["lines"]]),
+                    Series(str(campaign["before"]), [line["raw"]["revenue_cents_before"] for line in campaign["lines"]])])
+    return series_charts
 
 
 class StatisticsView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -398,7 +372,7 @@ class StatisticsView(LoginRequiredMixin, PermissionRequiredMixin, View):
             "series_columns": [label for _key, label, _money in SERIES_COLUMNS], "series": series,
             "splits": splits, "top": _top(filters, request.user.has_perm("loyalty.view_cardholder")),
             "campaign": campaign,
-            "charts_data": _charts_data(series, title, _("previous period"), splits, campaign),
+            "series_charts": _charts(series, title, _("previous period"), splits, campaign),
         })
         return render(request, "loyalty/statistics/page.html", context)
 
