@@ -1,6 +1,28 @@
-"""What the back office's filtered lists share: a period of days, from one to another."""
+"""What the back office's filtered lists share: a period of days, from one to another, and where a
+booking was made (program, terminal, staff member)."""
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy
+
+from loyalty.models import Program, Terminal
+
+
+def program_filter_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(label=gettext_lazy("Program"), required=False,
+                                  empty_label=gettext_lazy("all programs"),
+                                  queryset=Program.objects.order_by("name", "pk"))
+
+
+def terminal_filter_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(label=gettext_lazy("Terminal"), required=False,
+                                  empty_label=gettext_lazy("all terminals"),
+                                  queryset=Terminal.objects.order_by("name", "pk"))
+
+
+def staff_filter_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(label=gettext_lazy("Staff member"), required=False,
+                                  empty_label=gettext_lazy("everyone"),
+                                  queryset=get_user_model().objects.order_by("full_name", "email"))
 
 
 class PeriodFilterForm(forms.Form):

@@ -4,7 +4,6 @@ import uuid
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
@@ -20,7 +19,7 @@ from django_tenants.utils import tenant_context
 from loyalty.actors import actor_label_text
 from loyalty.catalog import catalog
 from loyalty.errors import LoyaltyError
-from loyalty.models import Booking, Program, Terminal
+from loyalty.models import Booking, Program
 from loyalty.pos.serializers import entry_text
 from loyalty.selectors import (
     bookings_reversal_refusals,
@@ -43,7 +42,13 @@ from loyalty.spreadsheets import (
 )
 from loyalty.units import money_text
 from loyalty.views import request_actor
-from loyalty.views.filters import PeriodFilterForm, filter_values
+from loyalty.views.filters import (
+    PeriodFilterForm,
+    filter_values,
+    program_filter_field,
+    staff_filter_field,
+    terminal_filter_field,
+)
 
 PER_PAGE = 50
 DOWNLOAD_ACTION = "journal.download"
@@ -52,15 +57,9 @@ DOWNLOAD_ACTION = "journal.download"
 class JournalFilterForm(PeriodFilterForm):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False,
                              choices=[("", gettext_lazy("all kinds")), *Booking.Kind.choices])
-    program = forms.ModelChoiceField(label=gettext_lazy("Program"), required=False,
-                                     empty_label=gettext_lazy("all programs"),
-                                     queryset=Program.objects.order_by("name", "pk"))
-    terminal = forms.ModelChoiceField(label=gettext_lazy("Terminal"), required=False,
-                                      empty_label=gettext_lazy("all terminals"),
-                                      queryset=Terminal.objects.order_by("name", "pk"))
-    staff = forms.ModelChoiceField(label=gettext_lazy("Staff member"), required=False,
-                                   empty_label=gettext_lazy("everyone"),
-                                   queryset=get_user_model().objects.order_by("full_name", "email"))
+    program = program_filter_field()
+    terminal = terminal_filter_field()
+    staff = staff_filter_field()
     card_number = forms.CharField(label=gettext_lazy("Card number"), required=False, max_length=32,
                                   widget=forms.TextInput(attrs={"inputmode": "numeric"}))
 

@@ -20,6 +20,7 @@ from loyalty.models import BonusAction, Cardholder, Program, StatisticsState, Te
 from loyalty.statistics import selectors as stats
 from loyalty.statistics.figures import FIGURES, figure_text, number_text, percent_text
 from loyalty.units import money_text
+from loyalty.views.filters import program_filter_field, staff_filter_field, terminal_filter_field
 
 MAX_DAYS = 3 * 366  # the longest period the page shows (three years)
 STALE_AFTER = datetime.timedelta(minutes=15)  # the refresh runs every 5 minutes
@@ -48,15 +49,9 @@ class StatisticsForm(forms.Form):
     date_to = forms.DateField(label=gettext_lazy("To"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     step = forms.ChoiceField(label=gettext_lazy("Series"), required=False, choices=STEPS)
-    program = forms.ModelChoiceField(label=gettext_lazy("Program"), required=False,
-                                     empty_label=gettext_lazy("all programs"),
-                                     queryset=Program.objects.order_by("name", "pk"))
-    terminal = forms.ModelChoiceField(label=gettext_lazy("Terminal"), required=False,
-                                      empty_label=gettext_lazy("all terminals"),
-                                      queryset=Terminal.objects.order_by("name", "pk"))
-    staff = forms.ModelChoiceField(label=gettext_lazy("Staff member"), required=False,
-                                   empty_label=gettext_lazy("everyone"),
-                                   queryset=get_user_model().objects.order_by("full_name", "email"))
+    program = program_filter_field()
+    terminal = terminal_filter_field()
+    staff = staff_filter_field()
     campaign = forms.ModelChoiceField(label=gettext_lazy("Bonus action"), required=False,
                                       empty_label=gettext_lazy("none (or the period below)"),
                                       queryset=BonusAction.objects.filter(starts_on__isnull=False)
