@@ -9,8 +9,12 @@ set -euo pipefail
 missing=()
 command -v msgfmt >/dev/null || missing+=(gettext)
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
-{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
-fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+# Read whole before searching: `grep -q` stops at the first match, and under pipefail the writer's
+# broken pipe would count as "missing".
+libraries="$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true)"
+grep -q 'libpango-1.0.so' <<<"$libraries" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+fonts="$(fc-list 2>/dev/null || true)"
+grep -qi dejavu <<<"$fonts" || missing+=(fonts-dejavu-core)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 if [ "${1:-}" = "bench" ]; then
   command -v wrk >/dev/null || missing+=(wrk)
