@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from loyalty.actors import Actor
-from loyalty.models import Account, Booking, ExpiryReminder, Lot
+from loyalty.models import Account, Booking, ExpiryReminder, Lot, StatisticsState
 from loyalty.services import bookings
 from loyalty.services.cardholders import card_register
 from loyalty.tasks import merchant_nightly, nightly_for_all_merchants
@@ -67,11 +67,17 @@ def test_nightly_fan_out_runs_in_every_merchants_own_schema(committed, celery_wo
     _card_with_two_lots("alice", "anna@example.com")
     _card_with_two_lots("bob", "bernd@example.com")
 
+    started = timezone.now()
     merchants = nightly_for_all_merchants.delay().get(timeout=30)
 
     assert merchants == 3
     for schema_name in ("alice", "bob"):
         with schema_context(schema_name):
             assert _wait_for(lambda: Booking.objects.filter(kind="expiry").count() == 1)
+    # The statistics' refresh is each merchant's last step: done everywhere, the worker is idle and
+    # the database can be put back without meeting a task still at work.
+    for schema_name in ("alice", "bob", "charlie"):
+        with schema_context(schema_name):
+            assert _wait_for(lambda: StatisticsState.objects.filter(refreshed_at__gte=started).exists(), seconds=60)
     with schema_context("charlie"):
         assert not Booking.objects.exists()
