@@ -222,3 +222,20 @@ class WordingChanged(LoyaltyError):
     def __init__(self, *, purposes: list[str]):
         self.purposes = purposes
         super().__init__()
+
+
+class EmailChangeNotPending(LoyaltyError):
+    code = "email_change_not_pending"
+    message = _("This link is not valid (any more): no change of your e-mail address is waiting.")
+
+
+class EmailTaken(LoyaltyError):
+    code = "email_taken"
+    message = _("This address is now used for another customer card of ours, so we cannot move "
+                "your card to it. Your address stays as it was.")
+
+
+class DeletionNeedsEmail(LoyaltyError):
+    code, status = "deletion_needs_email", 422
+    message = _("We confirm a deletion through your confirmed e-mail address, and your card has "
+                "none. Please ask at the counter: the staff can delete your data there.")

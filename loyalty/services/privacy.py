@@ -24,13 +24,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from loyalty.actors import Actor
 from loyalty.catalog import catalog
 from loyalty.errors import (
     CardholderAnonymised,
-    LoyaltyError,
+    DeletionNeedsEmail,
+    EmailChangeNotPending,
+    EmailTaken,
     NotPermitted,
     TooManyAttempts,
     WordingChanged,
@@ -93,23 +94,6 @@ PROFILE_FIELDS = ("first_name", "last_name", "gender", "birth_date", "postcode",
 PORTAL_PURPOSES = (Consent.Purpose.NEWSLETTER, Consent.Purpose.SMS, Consent.Purpose.ANALYSIS)
 EMAIL_MAX_LENGTH = 254
 DATA_FORMAT_VERSION = 1
-
-
-class EmailChangeNotPending(LoyaltyError):
-    code = "email_change_not_pending"
-    message = gettext_lazy("This link is not valid (any more): no change of your e-mail address is waiting.")
-
-
-class EmailTaken(LoyaltyError):
-    code = "email_taken"
-    message = gettext_lazy("This address is now used for another customer card of ours, so we cannot move "
-                           "your card to it. Your address stays as it was.")
-
-
-class DeletionNeedsEmail(LoyaltyError):
-    code, status = "deletion_needs_email", 422
-    message = gettext_lazy("We confirm a deletion through your confirmed e-mail address, and your card has "
-                           "none. Please ask at the counter: the staff can delete your data there.")
 
 
 def _refuse_unless_themself(actor: Actor, cardholder: Cardholder) -> None:

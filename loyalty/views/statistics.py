@@ -41,6 +41,9 @@ def change_of(now: int, before: int) -> float | None:
 
 
 class StatisticsForm(forms.Form):
+    PERIOD_FIELDS = ("period", "date", "date_from", "date_to", "step", "program", "terminal", "staff")
+    CAMPAIGN_FIELDS = ("campaign", "campaign_from", "campaign_to", "segment")
+
     period = forms.ChoiceField(label=gettext_lazy("Period"), required=False, choices=PERIODS)
     date = forms.DateField(label=gettext_lazy("Day in the period"), required=False,
                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -336,12 +339,17 @@ def _charts(series: list[dict], period_label: str, previous_label: str, splits: 
     return series_charts
 
 
+def _field_groups(form: "StatisticsForm") -> dict:
+    return {"period_fields": [form[name] for name in form.PERIOD_FIELDS],
+            "campaign_fields": [form[name] for name in form.CAMPAIGN_FIELDS]}
+
+
 class StatisticsView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "loyalty.view_statistics"
 
     def get(self, request):
         form = StatisticsForm(request.GET)
-        context = {"form": form, "freshness": _freshness()}
+        context = {"form": form, "freshness": _freshness(), **_field_groups(form)}
         if not form.is_valid():
             return render(request, "loyalty/statistics/page.html", context, status=400)
         data = form.cleaned_data
