@@ -13,6 +13,7 @@ from loyalty.models.statistics import (
     StatisticsCard,
     StatisticsCardDay,
     StatisticsCardholder,
+    StatisticsCardPeriod,
     StatisticsDay,
     StatisticsState,
 )
@@ -23,5 +24,5 @@ __all__ = [
     "Account", "ApiKey", "AuditLog", "BonusAction", "Booking", "Card", "Cardholder", "CardholderImport",
     "Consent", "ConsentWording", "CustomField", "DataExport", "ExpiryReminder", "JobStatus", "LedgerEntry", "Lot", "PairingCode",
     "Program", "Reward", "ShopSettings", "StatisticsReportSubscription", "StatisticsCard", "StatisticsCardDay",
-    "StatisticsCardholder", "StatisticsDay", "StatisticsState", "Terminal", "WalletDevice", "WalletPass", "WalletRegistration",
+    "StatisticsCardholder", "StatisticsCardPeriod", "StatisticsDay", "StatisticsState", "Terminal", "WalletDevice", "WalletPass", "WalletRegistration",
 ]

@@ -7,11 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class StatisticsDay(models.Model):
-    """One day × program × terminal × staff member × segment (gender, age band, postcode area) and
-    its sums. Keys are null where the bookings had none (no terminal, the system); a segment is ""
-    (unknown) for a card without a holder or a holder without the analysis consent."""
+    """One day's sums in one grouping (loyalty.statistics.rollups.GROUPINGS): by program, terminal
+    and staff member; by program and one segment (gender, age band or postcode area); or by all of
+    them. Each day is summed in every grouping, so a page reads the smallest one that has the keys it
+    filters and splits by. Keys outside the row's grouping are null (""). Within its grouping a key
+    is null where the bookings had none (no terminal, the system); a segment is "" (unknown) for a
+    card without a holder or a holder without the analysis consent."""
 
     day = models.DateField()
+    grouping = models.CharField(max_length=16)
     program = models.ForeignKey("loyalty.Program", on_delete=models.CASCADE, null=True, related_name="+",
                                 db_index=False)
     terminal = models.ForeignKey("loyalty.Terminal", on_delete=models.CASCADE, null=True, related_name="+",
@@ -37,10 +41,11 @@ class StatisticsDay(models.Model):
         verbose_name_plural = _("statistics of days")
         # The statistics page: owners and managers (loyalty.roles "See the statistics").
         permissions = [("view_statistics", _("Can view the statistics"))]
-        indexes = [models.Index(fields=["day"], name="statistics_day")]
+        indexes = [models.Index(fields=["grouping", "day"], name="statistics_grouping_day"),
+                   models.Index(fields=["day"], name="statistics_day")]
 
     def __str__(self):
-        return f"{self.day} #{self.pk}"
+        return f"{self.day} {self.grouping} #{self.pk}"
 
 
 class StatisticsCardDay(models.Model):
@@ -66,6 +71,30 @@ class StatisticsCardDay(models.Model):
 
     def __str__(self):
         return f"{self.day} card #{self.card_id}"
+
+
+class StatisticsCardPeriod(models.Model):
+    """One card's sums over a calendar month or year (of every program, terminal and staff member):
+    the card days added up, so that a year's active cards and top customers read one row per card
+    that booked in it, not one per visit. Kept in step with the card days by the refresh (what it
+    takes out of the card days and puts back, it takes out of and adds to these)."""
+
+    class Span(models.TextChoices):
+        MONTH = "month", _("month")
+        YEAR = "year", _("year")
+
+    span = models.CharField(max_length=5, choices=Span.choices)
+    starts_on = models.DateField()
+    card = models.ForeignKey("loyalty.Card", on_delete=models.CASCADE, related_name="+", db_index=False)
+    visits = models.IntegerField(default=0)
+    bookings = models.IntegerField(default=0)
+    revenue_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["span", "starts_on", "card"], name="statistics_card_period")]
+
+    def __str__(self):
+        return f"{self.span} of {self.starts_on} card #{self.card_id}"
 
 
 class StatisticsCard(models.Model):

@@ -2,7 +2,6 @@
 managers who asked for it (StatisticsReportSubscription), in the language they asked in. The PDF
 holds figures only (no customer's name: an e-mail is forwarded and kept); it reads the rollups like
 the page does."""
-import calendar
 import datetime
 from dataclasses import dataclass
 
@@ -21,17 +20,18 @@ from loyalty.pdf import html_to_pdf
 from loyalty.services.audit import audit_record
 from loyalty.services.shop import shop_branding, shop_legal_details
 from loyalty.statistics.figures import FIGURES, figure_text, number_text, percent_text
-from loyalty.statistics.selectors import Filters, statistics_series, statistics_totals_compared
+from loyalty.statistics.selectors import (
+    Filters,
+    period_of,
+    statistics_series,
+    statistics_totals_compared,
+)
 from loyalty.units import money_text
 
 REPORT_PERMISSION = "loyalty.view_statistics"
 
 def month_first(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
-
-
-def month_last(day: datetime.date) -> datetime.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def month_before(day: datetime.date) -> datetime.date:
@@ -48,8 +48,8 @@ class FigureRow:
 
 def monthly_report_context(*, month: datetime.date) -> dict:
     """What the report of `month` (any day of it) shows, in the active language."""
-    filters = Filters(month_first(month), month_last(month))
-    before = Filters(month_before(month), month_last(month_before(month)))
+    filters = Filters(*period_of("month", month))
+    before = filters.previous("month")
     compared = {row["figure"]: row for row in statistics_totals_compared(filters=filters, previous=before)}
     rows = [FigureRow(str(label), figure_text(compared[key]["value"], money),
                       figure_text(compared[key]["previous"], money), percent_text(compared[key]["change"]))

@@ -49,7 +49,14 @@ card whose segment changed, so that rollups kept current equal a rebuild, row fo
 Kept current by statistics_refresh (a Celery job every few minutes, and the nightly run): idempotent
 (each day is deleted and computed again, under a transaction-scoped advisory lock), it recomputes
 the days of bookings after the last one it read, today, and the days of cards whose segment changed.
-statistics_rebuild recomputes everything from the ledger."""
+statistics_rebuild recomputes everything from the ledger.
+
+What is stored, so that a page reads few rows: each day's sums in every grouping of GROUPINGS
+(StatisticsDay); each card's day (StatisticsCardDay: active cards and top customers, which cannot be
+summed from the day rows); and each card's calendar months and years (StatisticsCardPeriod, the card
+days added up, changed by what the refresh takes out of and puts back into the card days). A
+period's card figures read its whole years and months from these and the days between from the card
+days (loyalty.statistics.selectors.calendar_blocks)."""
 import calendar
 import datetime
 
@@ -111,16 +118,48 @@ def _family_sums() -> str:
     return ",\n           ".join(parts)
 
 
-_KEYS = "day, program_id, terminal_id, staff_user_id, gender, age_band, postcode_area"
+_KEYS = ("program_id", "terminal_id", "staff_user_id", "gender", "age_band", "postcode_area")
+_SEGMENT_KEYS = ("gender", "age_band", "postcode_area")
+# Each day is summed in every grouping, the smallest first: a query reads the first one that has
+# every key it filters or splits by (grouping_for). The segments go with the program alone: a split
+# by postcode area per terminal and staff member would be nearly one row per booking.
+GROUPINGS = {
+    "till": ("program_id", "terminal_id", "staff_user_id"),
+    "gender": ("program_id", "gender"),
+    "age_band": ("program_id", "age_band"),
+    "postcode_area": ("program_id", "postcode_area"),
+    "all": _KEYS,
+}
+
+
+def grouping_for(keys) -> str:
+    """The smallest grouping that has every one of `keys`."""
+    return next(name for name, grouped in GROUPINGS.items() if set(keys) <= set(grouped))
+
+
 _FAMILY_COLUMNS = [column for pair in FAMILIES.values() for column in pair]
 _ZEROS = ", ".join(f"0 AS {column}" for column in _FAMILY_COLUMNS)
 
+
+def _grouping_label() -> str:
+    """SQL naming the grouping set a row of GROUP BY GROUPING SETS belongs to (GROUPING() has a bit
+    set for each key the row is not grouped by)."""
+    cases = []
+    for name, grouped in GROUPINGS.items():
+        bits = sum(1 << (len(_KEYS) - 1 - index) for index, key in enumerate(_KEYS) if key not in grouped)
+        cases.append(f"WHEN {bits} THEN '{name}'")
+    return f"CASE GROUPING({', '.join(_KEYS)}) {' '.join(cases)} END"
+
+
+_GROUPING_SETS = ", ".join(f"(day, {', '.join(grouped)})" for grouped in GROUPINGS.values())
+_KEY_VALUES = ", ".join(f"COALESCE({key}, '') AS {key}" if key in _SEGMENT_KEYS else key for key in _KEYS)
+
 _DAY_INSERT = f"""
     WITH b AS ({_BOOKINGS})
-    INSERT INTO loyalty_statisticsday ({_KEYS}, {", ".join(SUM_COLUMNS)})
-    SELECT {_KEYS}, {", ".join(f"SUM({column})" for column in SUM_COLUMNS)}
+    INSERT INTO loyalty_statisticsday (day, grouping, {", ".join(_KEYS)}, {", ".join(SUM_COLUMNS)})
+    SELECT day, {_grouping_label()}, {_KEY_VALUES}, {", ".join(f"SUM({column})" for column in SUM_COLUMNS)}
     FROM (
-        SELECT {_KEYS}, bookings, revenue AS revenue_cents, {_ZEROS}
+        SELECT day, {", ".join(_KEYS)}, bookings, revenue AS revenue_cents, {_ZEROS}
         FROM b WHERE b.eff_kind NOT IN ({_NOT_COUNTED})
         UNION ALL
         SELECT b.day, a.program_id, b.terminal_id, b.staff_user_id, b.gender, b.age_band, b.postcode_area,
@@ -132,7 +171,7 @@ _DAY_INSERT = f"""
         WHERE b.eff_kind NOT IN ({_NOT_COUNTED})
         GROUP BY b.day, a.program_id, b.terminal_id, b.staff_user_id, b.gender, b.age_band, b.postcode_area
     ) rows
-    GROUP BY {_KEYS}
+    GROUP BY GROUPING SETS ({_GROUPING_SETS})
     HAVING {" OR ".join(f"SUM({column}) <> 0" for column in SUM_COLUMNS)}
 """
 
@@ -209,6 +248,22 @@ def _cards_sync() -> list[int]:
     return changed
 
 
+# The card days of the chosen days added to (sign 1) or taken out of (sign -1) their months and years.
+_CARD_PERIODS_ADD = """
+    INSERT INTO loyalty_statisticscardperiod (span, starts_on, card_id, visits, bookings, revenue_cents)
+    SELECT span.name, date_trunc(span.name, d.day)::date, d.card_id,
+           %(sign)s * SUM(d.visits), %(sign)s * SUM(d.bookings), %(sign)s * SUM(d.revenue_cents)
+    FROM loyalty_statisticscardday d CROSS JOIN (VALUES ('month'), ('year')) span(name)
+    WHERE {where}
+    GROUP BY span.name, date_trunc(span.name, d.day), d.card_id
+    HAVING SUM(d.visits) <> 0 OR SUM(d.bookings) <> 0 OR SUM(d.revenue_cents) <> 0
+    ON CONFLICT (span, starts_on, card_id) DO UPDATE SET
+        visits = loyalty_statisticscardperiod.visits + EXCLUDED.visits,
+        bookings = loyalty_statisticscardperiod.bookings + EXCLUDED.bookings,
+        revenue_cents = loyalty_statisticscardperiod.revenue_cents + EXCLUDED.revenue_cents
+"""
+
+
 def _days_recompute(days: set[datetime.date]) -> None:
     if not days:
         return
@@ -218,10 +273,18 @@ def _days_recompute(days: set[datetime.date]) -> None:
     end = timezone.make_aware(datetime.datetime.combine(days[-1] + datetime.timedelta(days=2), datetime.time()))
     where = f"b.created_at >= %(start)s AND b.created_at < %(end)s AND (b.created_at AT TIME ZONE '{TZ}')::date = ANY(%(days)s)"
     params = {"start": start, "end": end, "days": days}
+    _execute(_CARD_PERIODS_ADD.format(where="d.day = ANY(%(days)s)"), {**params, "sign": -1})
     _execute("DELETE FROM loyalty_statisticsday WHERE day = ANY(%(days)s)", params)
     _execute("DELETE FROM loyalty_statisticscardday WHERE day = ANY(%(days)s)", params)
     _execute(_DAY_INSERT.format(where=where), params)
     _execute(_CARD_DAY_INSERT.format(where=where), params)
+    _execute(_CARD_PERIODS_ADD.format(where="d.day = ANY(%(days)s)"), {**params, "sign": 1})
+    # A month or year whose sums came to nothing has no row, as after a rebuild.
+    _execute("""DELETE FROM loyalty_statisticscardperiod
+                WHERE ((span = 'month' AND starts_on = ANY(%(months)s)) OR (span = 'year' AND starts_on = ANY(%(years)s)))
+                  AND visits = 0 AND bookings = 0 AND revenue_cents = 0""",
+             {"months": sorted({day.replace(day=1) for day in days}),
+              "years": sorted({datetime.date(day.year, 1, 1) for day in days})})
 
 
 def _booking_days(sql: str, params) -> set[datetime.date]:
@@ -265,7 +328,8 @@ def statistics_rebuild() -> dict:
     """Everything again from the ledger and the cardholders."""
     _lock()
     state = _state()
-    for table in ("statisticsday", "statisticscardday", "statisticscard", "statisticscardholder"):
+    for table in ("statisticsday", "statisticscardday", "statisticscardperiod", "statisticscard",
+                  "statisticscardholder"):
         _execute(f"DELETE FROM loyalty_{table}")
     _cardholders_sync()
     _cards_sync()
@@ -274,6 +338,7 @@ def statistics_rebuild() -> dict:
         last_id = cursor.fetchone()[0]
     _execute(_DAY_INSERT.format(where="true"))
     _execute(_CARD_DAY_INSERT.format(where="true"))
+    _execute(_CARD_PERIODS_ADD.format(where="true"), {"sign": 1})
     state.booking_id_done = last_id
     state.refreshed_at = timezone.now()
     state.save()

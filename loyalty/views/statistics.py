@@ -2,7 +2,6 @@
 the splits by segment, terminal, staff member and program, the top customers and a campaign's
 effect. Every figure is read from the rollups (loyalty.statistics.selectors), never from the
 ledger; each is shown as a chart drawn on the server with its table beside it."""
-import calendar
 import datetime
 
 from django import forms
@@ -77,7 +76,7 @@ class StatisticsForm(forms.Form):
                 return data
             start, end = data["date_from"], data["date_to"]
         else:
-            start, end = period_of(period, data.get("date") or timezone.localdate())
+            start, end = stats.period_of(period, data.get("date") or timezone.localdate())
         self._check_range(start, end, "date_to")
         data["start"], data["end"] = start, end
         data["step"] = data.get("step") or default_step(period, start, end)
@@ -101,18 +100,6 @@ class StatisticsForm(forms.Form):
             self.add_error(field, _("The end is before the start: please pick a later day."))
         elif (end - start).days + 1 > MAX_DAYS:
             self.add_error(field, _("The statistics show at most three years at once: please pick a shorter period."))
-
-
-def period_of(period: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """The day, week (Monday to Sunday), month or year around `day`."""
-    if period == "day":
-        return day, day
-    if period == "week":
-        start = day - datetime.timedelta(days=day.weekday())
-        return start, start + datetime.timedelta(days=6)
-    if period == "year":
-        return datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31)
-    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def default_step(period: str, start: datetime.date, end: datetime.date) -> str:
@@ -228,16 +215,16 @@ SPLIT_TITLES = [("gender", gettext_lazy("By gender")), ("age_band", gettext_lazy
 SEGMENT_KEYS = ("gender", "age_band", "postcode_area")
 
 
-def _totals(filters: stats.Filters) -> list[dict]:
-    rows = {row["figure"]: row for row in stats.statistics_totals_compared(filters=filters)}
+def _totals(filters: stats.Filters, previous: stats.Filters, cards: stats.CardFigures) -> list[dict]:
+    rows = {row["figure"]: row for row in stats.statistics_totals_compared(filters=filters, previous=previous,
+                                                                           cards=cards)}
     return [{"key": key, "label": label, "value": figure_text(rows[key]["value"], money),
              "previous": figure_text(rows[key]["previous"], money), "change": percent_text(rows[key]["change"]),
              "raw": rows[key]["value"], "raw_previous": rows[key]["previous"]} for key, label, money in FIGURES]
 
 
-def _series(filters: stats.Filters, step: str) -> tuple[list[dict], dict]:
+def _series(filters: stats.Filters, previous: stats.Filters, step: str) -> list[dict]:
     now = {_as_date(row["period"]): row for row in stats.statistics_series(filters=filters, step=step)}
-    previous = filters.previous()
     before = {_as_date(row["period"]): row for row in stats.statistics_series(filters=previous, step=step)}
     starts, starts_before = _period_starts(filters.start, filters.end, step), _period_starts(previous.start,
                                                                                                previous.end, step)
@@ -249,7 +236,7 @@ def _series(filters: stats.Filters, step: str) -> tuple[list[dict], dict]:
                      "cells": [figure_text(sums.get(key, 0), money) for key, _label, money in SERIES_COLUMNS],
                      "raw": {key: sums.get(key, 0) for key, _label, _money in SERIES_COLUMNS},
                      "raw_before": {key: earlier.get(key, 0) for key, _label, _money in SERIES_COLUMNS}})
-    return rows, {"start": previous.start, "end": previous.end}
+    return rows
 
 
 def _as_date(value) -> datetime.date:
@@ -279,11 +266,11 @@ def _splits(filters: stats.Filters, labels: _Labels) -> list[dict]:
     return splits
 
 
-def _top(filters: stats.Filters, may_open: bool) -> list[dict]:
+def _top(cards: stats.CardFigures, may_open: bool) -> list[dict]:
     return [{"rank": rank, "number": row["number"], "name": row["name"],
              "cardholder_id": row["cardholder_id"] if may_open else None,
              "revenue": money_text(row["revenue_cents"]), "visits": number_text(row["bookings"])}
-            for rank, row in enumerate(stats.statistics_top_customers(filters=filters, limit=10), start=1)]
+            for rank, row in enumerate(cards.top, start=1)]
 
 
 CAMPAIGN_COLUMNS = (("revenue_cents", True), ("bookings", False), ("new_cards", False))
@@ -359,10 +346,12 @@ class StatisticsView(LoginRequiredMixin, PermissionRequiredMixin, View):
             terminal_id=data["terminal"].pk if data.get("terminal") else None,
             staff_user_id=data["staff"].pk if data.get("staff") else None,
         )
+        previous = filters.previous(data["period"])
         labels = _Labels()
-        series, previous = _series(filters, data["step"])
+        series = _series(filters, previous, data["step"])
+        cards = stats.statistics_cards(filters=filters, top=10)
         title = period_title(data["period"], data["start"], data["end"])
-        previous_text = range_text(previous["start"], previous["end"])
+        previous_text = range_text(previous.start, previous.end)
         splits = _splits(filters, labels)
         campaign = _campaign(data, labels)
         context.update({
@@ -371,9 +360,9 @@ class StatisticsView(LoginRequiredMixin, PermissionRequiredMixin, View):
             "earlier": _query(form, **_shifted(data["period"], data, -1)),
             "later": _query(form, **_shifted(data["period"], data, +1)),
             "filtered": bool(filters.program_id or filters.terminal_id or filters.staff_user_id),
-            "totals": _totals(filters),
+            "totals": _totals(filters, previous, cards),
             "series_columns": [label for _key, label, _money in SERIES_COLUMNS], "series": series,
-            "splits": splits, "top": _top(filters, request.user.has_perm("loyalty.view_cardholder")),
+            "splits": splits, "top": _top(cards, request.user.has_perm("loyalty.view_cardholder")),
             "campaign": campaign,
             "series_charts": _charts(series, title, _("previous period"), splits, campaign),
         })

@@ -1,6 +1,8 @@
 """Generated bookings over several weeks with known answers: programs of every kind, two terminals,
 two staff members and the system, cardholders of every segment (including one who refused the
-analysis consent, one who never answered and one who withdraws it), reversals and returns."""
+analysis consent, one who never answered and one who withdraws it), reversals and returns; and a few
+earlier visits in December, January and February, one reversed and one returned in March, so that
+periods made of whole years, whole months and single days each have bookings."""
 import datetime
 import random
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from tests.support.factories import CardFactory, ProgramFactory
 SYSTEM = Actor(label="system:test")
 FIRST_DAY = datetime.date(2026, 3, 2)  # a Monday
 DAYS = 21
+EARLIER_DAYS = [datetime.date(2025, 12, 30), datetime.date(2026, 1, 20), datetime.date(2026, 2, 26)]
 PEOPLE = [  # gender, birth date, postcode, analysis consent (None: never asked)
     ("f", datetime.date(2004, 5, 1), "10115", True),
     ("m", datetime.date(1990, 1, 9), "80331", True),
@@ -81,18 +84,32 @@ def world_build(*, refresh_each_day: bool) -> World:
     cards.append(CardFactory())  # an anonymous card
     world = World(programs=programs, terminals=terminals, staff=staff, cards=cards, people=people,
                   withdrawer=people[6])
+
+    def actor():
+        pick = chance.randrange(5)
+        if pick == 4:
+            return SYSTEM
+        return Actor(user=staff[pick % 2], terminal=terminals[pick // 2 % 2])
+
+    earlier = []
+    for day in EARLIER_DAYS:
+        made = [book.booking_earn(card_number=card.number, program=programs["points"],
+                                  purchase_amount_cents=chance.randint(100, 9_999),
+                                  idempotency_key=f"early-{day}-{number}", actor=actor())
+                for number, card in enumerate(cards) if chance.random() < 0.6]
+        earlier += made
+        backdate([sale.pk for sale in made], moment(day, 10))
+        if refresh_each_day:
+            statistics_refresh(today=day)
     sales = []
     for offset in range(DAYS):
         day = FIRST_DAY + datetime.timedelta(days=offset)
         world.days.append(day)
         made = []
-
-        def actor():
-            pick = chance.randrange(5)
-            if pick == 4:
-                return SYSTEM
-            return Actor(user=staff[pick % 2], terminal=terminals[pick // 2 % 2])
-
+        if offset == 1:  # February's last sale reversed, December's first partly returned, in March
+            made.append(book.booking_reverse(booking_id=earlier[-1].pk, idempotency_key="r-early", actor=SYSTEM).pk)
+            made.append(book.booking_return(sale_id=earlier[0].pk, return_amount_cents=60,
+                                            idempotency_key="x-early", actor=actor()).pk)
         for number, card in enumerate(cards):
             if chance.random() < 0.3:
                 continue

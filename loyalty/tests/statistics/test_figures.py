@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from loyalty.models import Cardholder
 from loyalty.statistics import selectors as stats
+from loyalty.statistics.rollups import grouping_for
 from loyalty.tests.statistics.conftest import FIRST_DAY
 
 pytestmark = pytest.mark.django_db
@@ -85,9 +86,42 @@ def expected(filters, *, cards: list[int] | None = None) -> dict:
 
 PERIODS = [(FIRST_DAY, FIRST_DAY + datetime.timedelta(days=20)), (FIRST_DAY + datetime.timedelta(days=3),
                                                                  FIRST_DAY + datetime.timedelta(days=9))]
+# Periods the card figures read as whole years, whole months and single days (calendar_blocks).
+CALENDAR_PERIODS = [
+    (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31)),  # a month
+    (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)),  # a year
+    (datetime.date(2025, 12, 20), datetime.date(2026, 3, 10)),  # days, January and February, days
+    (datetime.date(2025, 1, 1), datetime.date(2026, 3, 31)),  # 2025, then January to March
+    (datetime.date(2026, 1, 21), datetime.date(2026, 12, 31)),  # 2026 less 1 to 20 January (with a visit)
+    (datetime.date(2025, 12, 30), datetime.date(2026, 12, 20)),  # a day of 2025, 2026 less its last days
+]
 
 
-@pytest.mark.parametrize("period", PERIODS)
+def test_a_query_reads_the_smallest_grouping_with_its_keys():
+    assert grouping_for([]) == grouping_for(["terminal_id", "staff_user_id"]) == "till"
+    assert grouping_for(["program_id", "postcode_area"]) == "postcode_area"
+    assert grouping_for(["terminal_id", "gender"]) == "all"
+
+
+def test_a_period_is_cut_into_whole_years_whole_months_and_the_days_between():
+    day = datetime.date
+    assert stats.calendar_blocks(day(2025, 12, 20), day(2026, 3, 10)) == (
+        [], [day(2026, 1, 1), day(2026, 2, 1)], [(day(2025, 12, 20), day(2025, 12, 31)), (day(2026, 3, 1), day(2026, 3, 10))],
+        [])
+    assert stats.calendar_blocks(day(2024, 11, 30), day(2026, 1, 31)) == (
+        [day(2025, 1, 1)], [day(2024, 12, 1), day(2026, 1, 1)], [(day(2024, 11, 30), day(2024, 11, 30))], [])
+    assert stats.calendar_blocks(day(2026, 3, 2), day(2026, 3, 2)) == ([], [], [(day(2026, 3, 2), day(2026, 3, 2))], [])
+    # The last 365 days: the days of last year, and this year less the rest of it.
+    assert stats.calendar_blocks(day(2025, 12, 2), day(2026, 12, 1)) == (
+        [day(2026, 1, 1)], [], [(day(2025, 12, 2), day(2025, 12, 31))], [(day(2026, 12, 2), day(2026, 12, 31))])
+    assert stats.calendar_blocks(day(2026, 1, 21), day(2026, 12, 30)) == (
+        [day(2026, 1, 1)], [], [], [(day(2026, 1, 1), day(2026, 1, 20)), (day(2026, 12, 31), day(2026, 12, 31))])
+    # More than a month of the year outside: its months and days instead.
+    assert stats.calendar_blocks(day(2026, 2, 2), day(2026, 12, 31))[:2] == (
+        [], [day(2026, month, 1) for month in range(3, 13)])
+
+
+@pytest.mark.parametrize("period", PERIODS + CALENDAR_PERIODS)
 def test_totals_equal_the_ledger(world, period):
     filters = stats.Filters(*period)
     assert stats.statistics_totals(filters=filters) == expected(filters)
@@ -115,21 +149,25 @@ def test_a_refuser_counts_in_totals_not_in_segments(world):
     (man,), = oracle("""SELECT COALESCE(SUM(CASE b.kind WHEN 'return' THEN -b.purchase_amount_cents
                             WHEN 'reversal' THEN -r.purchase_amount_cents ELSE b.purchase_amount_cents END), 0)
                         FROM loyalty_booking b LEFT JOIN loyalty_booking r ON r.id = b.reverses_id
-                        WHERE b.card_id = %s AND COALESCE(b.purchase_amount_cents, r.purchase_amount_cents) > 0""",
-                     [world.cards[1].pk])
+                        WHERE b.card_id = %s AND COALESCE(b.purchase_amount_cents, r.purchase_amount_cents) > 0
+                          AND (b.created_at AT TIME ZONE 'Europe/Berlin')::date BETWEEN %s AND %s""",
+                     [world.cards[1].pk, filters.start, filters.end])
     assert genders["m"]["revenue_cents"] == man
     assert sum(row["revenue_cents"] for row in genders.values()) == expected(filters)["revenue_cents"]
 
 
-def test_top_customers_equal_the_ledger(world):
-    filters = stats.Filters(FIRST_DAY, FIRST_DAY + datetime.timedelta(days=20))
+@pytest.mark.parametrize("period", PERIODS[:1] + CALENDAR_PERIODS)
+def test_top_customers_equal_the_ledger(world, period):
+    filters = stats.Filters(*period)
     top = stats.statistics_top_customers(filters=filters, limit=3)
     rows = oracle("""SELECT b.card_id, SUM(CASE b.kind WHEN 'return' THEN -b.purchase_amount_cents
                             WHEN 'reversal' THEN CASE r.kind WHEN 'return' THEN r.purchase_amount_cents
                                                  ELSE -COALESCE(r.purchase_amount_cents, 0) END
                             ELSE COALESCE(b.purchase_amount_cents, 0) END) AS revenue
                      FROM loyalty_booking b LEFT JOIN loyalty_booking r ON r.id = b.reverses_id
-                     GROUP BY b.card_id ORDER BY revenue DESC, b.card_id LIMIT 3""", {})
+                     WHERE (b.created_at AT TIME ZONE 'Europe/Berlin')::date BETWEEN %(start)s AND %(end)s
+                     GROUP BY b.card_id ORDER BY revenue DESC, b.card_id LIMIT 3""",
+                  {"start": filters.start, "end": filters.end})
     assert [(row["card_id"], row["revenue_cents"]) for row in top] == [tuple(row) for row in rows]
     holders = {card.pk: f"Vorname{index} Nachname{index}" for index, card in enumerate(world.cards[:-1])}
     assert [row["name"] for row in top] == [holders.get(row["card_id"], "") for row in top]
@@ -192,9 +230,14 @@ def test_the_program_and_staff_filters_equal_the_ledger(world):
         assert got["bookings"] > 0
 
 
+@pytest.mark.parametrize("filtered_by", [None, "program_id", "terminal_id"])
 @pytest.mark.parametrize("by", ["gender", "age_band", "postcode_area"])
-def test_each_segment_equals_the_ledger_of_its_consenting_people(world, by):
-    filters = stats.Filters(FIRST_DAY, FIRST_DAY + datetime.timedelta(days=20))
+def test_each_segment_equals_the_ledger_of_its_consenting_people(world, by, filtered_by):
+    """Unfiltered and by program a segment is read from its own grouping; by terminal, from the
+    grouping of all keys."""
+    chosen = {"program_id": world.programs["points"].pk, "terminal_id": world.terminals[0].pk}.get(filtered_by)
+    filters = stats.Filters(FIRST_DAY, FIRST_DAY + datetime.timedelta(days=20),
+                            **({filtered_by: chosen} if filtered_by else {}))
     members: dict[str, list[int]] = {}
     for person in Cardholder.objects.all():
         latest = person.consents.filter(purpose="analysis").order_by("-id").first()

@@ -90,6 +90,20 @@ def test_the_previous_period_and_its_change_are_the_ledgers(owner_page, world):
                            f"{sign}{abs(change):.1f} %")
 
 
+@pytest.mark.parametrize("query, before", [
+    ("?period=month&date=2026-03-10", (datetime.date(2026, 2, 1), datetime.date(2026, 2, 28))),
+    ("?period=year&date=2026-03-10", (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))),
+])
+def test_a_month_is_compared_with_the_month_before_and_a_year_with_the_year_before(owner_page, world, query, before):
+    page = owner_page.get(f"/manage/statistics/{query}").content.decode()
+    want = expected(stats.Filters(*before))
+    assert want["revenue_cents"] > 0  # the earlier visits of February and 2025
+    with translation.override("en"):
+        shown_before = {key: values[1] for key, values in totals_shown(page).items()}
+        assert shown_before == {key: shown(key, value) for key, value in want.items()}
+        assert f"Compared with the period before: {before[0]:%d/%m/%Y} – {before[1]:%d/%m/%Y}." in text_of(page)
+
+
 def test_the_split_by_terminal_equals_the_ledger(owner_page, world):
     page = owner_page.get(f"/manage/statistics/{PERIOD}").content.decode()
     rows = {row[0]: row for row in table_rows(page, "split-terminal_id")}
@@ -115,7 +129,9 @@ def test_the_top_customers_equal_the_ledger(owner_page, world):
                             ELSE COALESCE(b.purchase_amount_cents, 0) END) AS revenue
                      FROM loyalty_booking b LEFT JOIN loyalty_booking r ON r.id = b.reverses_id
                      JOIN loyalty_card c ON c.id = b.card_id
-                     GROUP BY c.number, b.card_id ORDER BY revenue DESC, b.card_id LIMIT 10""", {})
+                     WHERE (b.created_at AT TIME ZONE 'Europe/Berlin')::date BETWEEN %(start)s AND %(end)s
+                     GROUP BY c.number, b.card_id ORDER BY revenue DESC, b.card_id LIMIT 10""",
+                  {"start": FIRST_DAY, "end": LAST_DAY})
     names = {card.pk: f"Vorname{index} Nachname{index}" for index, card in enumerate(world.cards[:-1])}
     with translation.override("en"):
         want = [[str(rank), number, names.get(card_id, "–"), money_text(revenue)]
