@@ -273,12 +273,13 @@ def _days_recompute(days: set[datetime.date]) -> None:
     end = timezone.make_aware(datetime.datetime.combine(days[-1] + datetime.timedelta(days=2), datetime.time()))
     where = f"b.created_at >= %(start)s AND b.created_at < %(end)s AND (b.created_at AT TIME ZONE '{TZ}')::date = ANY(%(days)s)"
     params = {"start": start, "end": end, "days": days}
-    _execute(_CARD_PERIODS_ADD.format(where="d.day = ANY(%(days)s)"), {**params, "sign": -1})
+    card_periods_add = _CARD_PERIODS_ADD.format(where="d.day = ANY(%(days)s)")
+    _execute(card_periods_add, {**params, "sign": -1})
     _execute("DELETE FROM loyalty_statisticsday WHERE day = ANY(%(days)s)", params)
     _execute("DELETE FROM loyalty_statisticscardday WHERE day = ANY(%(days)s)", params)
     _execute(_DAY_INSERT.format(where=where), params)
     _execute(_CARD_DAY_INSERT.format(where=where), params)
-    _execute(_CARD_PERIODS_ADD.format(where="d.day = ANY(%(days)s)"), {**params, "sign": 1})
+    _execute(card_periods_add, {**params, "sign": 1})
     # A month or year whose sums came to nothing has no row, as after a rebuild.
     _execute("""DELETE FROM loyalty_statisticscardperiod
                 WHERE ((span = 'month' AND starts_on = ANY(%(months)s)) OR (span = 'year' AND starts_on = ANY(%(years)s)))
