@@ -38,7 +38,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 def invoice_email(invoice: Invoice, pdf: bytes) -> EmailMessage:
     context = invoice_context(invoice)
     with translation.override(settings.LANGUAGE_CODE):
-        subject = (_("Your Stammkunde credit note %(number)s") if invoice.is_credit_note
+        subject = (_("Your Stammkunde cancellation invoice %(number)s") if invoice.is_cancellation
                    else _("Your Stammkunde invoice %(number)s")) % {"number": invoice.number}
         body = render_to_string("billing/email/invoice.txt", context)
     message = EmailMessage(subject=subject, body=body, to=[context["company"].billing_email],

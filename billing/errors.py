@@ -13,9 +13,9 @@ class CompanyProfileMissing(BillingError):
     message = _("The merchant has no company profile to bill.")
 
 
-class InvoiceNotCreditable(BillingError):
-    message = _("This invoice cannot be credited.")
+class InvoiceNotCancellable(BillingError):
+    message = _("This invoice cannot be cancelled.")
 
 
-class CreditReasonRequired(BillingError):
-    message = _("A credit note needs a reason.")
+class CancellationReasonRequired(BillingError):
+    message = _("A cancellation needs a reason.")

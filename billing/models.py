@@ -1,4 +1,4 @@
-"""Invoices and credit notes for licensed terminals, their gapless numbers, and Stripe's side."""
+"""Invoices and cancellations for licensed terminals, their gapless numbers, and Stripe's side."""
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -10,25 +10,26 @@ def invoice_pdf_path(invoice: "Invoice", filename: str) -> str:
 
 
 class Invoice(models.Model):
-    """An invoice for one merchant and month, or a credit note that cancels one. Never edited once
-    issued: a correction is a credit note with its own number."""
+    """An invoice for one merchant and month, or a cancellation invoice (Stornorechnung) that
+    cancels one. Never edited once issued: a correction is a cancellation with its own number, after
+    which the month is invoiced again."""
 
     class Kind(models.TextChoices):
         INVOICE = "invoice", _("invoice")
-        CREDIT_NOTE = "credit_note", _("credit note")
+        CANCELLATION = "cancellation", _("cancellation")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")  # numbered, PDF and e-mail still to come
         OPEN = "open", _("open")  # sent; payment pending
         PAID = "paid", _("paid")
         FAILED = "failed", _("payment failed")
-        CANCELLED = "cancelled", _("cancelled (credited)")
+        CANCELLED = "cancelled", _("cancelled")
 
     merchant = models.ForeignKey("tenants.Merchant", on_delete=models.PROTECT, related_name="invoices")
-    kind = models.CharField(_("kind"), max_length=11, choices=Kind, default=Kind.INVOICE)
-    credits = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes",
-        verbose_name=_("credits invoice"),
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.INVOICE)
+    cancels = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="cancellations",
+        verbose_name=_("cancels invoice"),
     )
     number = models.CharField(_("number"), max_length=20, unique=True)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -60,20 +61,22 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         ordering = ["-year", "-sequence"]
         constraints = [
-            # What makes the monthly run idempotent, even when two runs overlap.
-            models.UniqueConstraint(fields=["merchant", "period"], condition=Q(kind="invoice"),
+            # What makes the monthly run idempotent, even when two runs overlap. A cancelled
+            # invoice no longer counts: its month can be invoiced again.
+            models.UniqueConstraint(fields=["merchant", "period"],
+                                    condition=Q(kind="invoice") & ~Q(status="cancelled"),
                                     name="invoice_once_per_merchant_and_month"),
             models.UniqueConstraint(fields=["year", "sequence"], name="invoice_number_once"),
-            models.UniqueConstraint(fields=["credits"], condition=Q(kind="credit_note"),
-                                    name="invoice_credited_once"),
+            models.UniqueConstraint(fields=["cancels"], condition=Q(kind="cancellation"),
+                                    name="invoice_cancelled_once"),
             models.CheckConstraint(condition=Q(gross_cents=F("net_cents") + F("vat_cents")),
                                    name="invoice_gross_is_net_plus_vat"),
             models.CheckConstraint(condition=Q(period__day=1), name="invoice_period_first_of_month"),
             models.CheckConstraint(condition=Q(sequence__gt=0), name="invoice_sequence_positive"),
             models.CheckConstraint(
-                condition=(Q(kind="invoice", credits__isnull=True)
-                           | Q(kind="credit_note", credits__isnull=False)),
-                name="invoice_credit_note_names_its_invoice",
+                condition=(Q(kind="invoice", cancels__isnull=True)
+                           | Q(kind="cancellation", cancels__isnull=False)),
+                name="invoice_cancellation_names_its_invoice",
             ),
         ]
 
@@ -81,8 +84,8 @@ class Invoice(models.Model):
         return self.number
 
     @property
-    def is_credit_note(self) -> bool:
-        return self.kind == self.Kind.CREDIT_NOTE
+    def is_cancellation(self) -> bool:
+        return self.kind == self.Kind.CANCELLATION
 
 
 class InvoiceLine(models.Model):

@@ -8,8 +8,8 @@ from tenants.models import Merchant
 
 
 def invoices_for_merchant(*, merchant: Merchant) -> QuerySet[Invoice]:
-    """A merchant's invoices and credit notes, newest first."""
-    return (Invoice.objects.filter(merchant=merchant).select_related("credits")
+    """A merchant's invoices and cancellations, newest first."""
+    return (Invoice.objects.filter(merchant=merchant).select_related("cancels")
             .order_by("-issued_on", "-year", "-sequence"))
 
 

@@ -1,4 +1,4 @@
-"""Billing's writes: monthly terminal invoices with gapless numbers, credit notes, delivery (PDF
+"""Billing's writes: monthly terminal invoices with gapless numbers, cancellations, delivery (PDF
 and e-mail), payment through Stripe, and what Stripe's webhooks report back."""
 import datetime
 import logging
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
 from billing import documents, stripe_gateway
-from billing.errors import CompanyProfileMissing, CreditReasonRequired, InvoiceNotCreditable
+from billing.errors import CancellationReasonRequired, CompanyProfileMissing, InvoiceNotCancellable
 from billing.models import BillingAccount, Invoice, InvoiceLine, InvoiceNumberCounter, StripeEvent
 from billing.selectors import invoices_payment_due
 from billing.tax import vat_cents, vat_treatment
@@ -42,10 +42,12 @@ def _number_take(counter: InvoiceNumberCounter) -> tuple[int, str]:
     return counter.last_sequence, f"{counter.year}-{counter.last_sequence:06d}"
 
 
-# --- Invoices and credit notes -----------------------------------------------------------------
+# --- Invoices and cancellations ----------------------------------------------------------------
 
 def _invoice_for_month(*, merchant: Merchant, period: datetime.date) -> Invoice | None:
-    return Invoice.objects.filter(merchant=merchant, period=period, kind=Kind.INVOICE).first()
+    """The month's invoice in force: a cancelled one leaves the month to be invoiced again."""
+    return (Invoice.objects.filter(merchant=merchant, period=period, kind=Kind.INVOICE)
+            .exclude(status=Status.CANCELLED).first())
 
 
 def _delivery_queue(invoice: Invoice) -> None:
@@ -119,25 +121,26 @@ def billing_run(*, month: datetime.date) -> list[Invoice]:
 
 
 @transaction.atomic
-def invoice_credit(*, invoice: Invoice, reason: str, actor) -> Invoice:
-    """Cancel an invoice with a credit note: its own number, the same lines with negative amounts.
+def invoice_cancel(*, invoice: Invoice, reason: str, actor) -> Invoice:
+    """Cancel an invoice with a cancellation invoice (Stornorechnung): its own number, the same lines
+    with negative amounts, and a reference to the original. The month can then be invoiced again.
     The invoice itself stays as it was issued, marked cancelled."""
     reason = reason.strip()
     if not reason:
-        raise CreditReasonRequired()
+        raise CancellationReasonRequired()
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.kind != Kind.INVOICE:
-        raise InvoiceNotCreditable(_("A credit note cannot be credited."))
+        raise InvoiceNotCancellable(_("A cancellation cannot be cancelled."))
     if invoice.status == Status.CANCELLED:
-        raise InvoiceNotCreditable(_("This invoice has been credited already."))
+        raise InvoiceNotCancellable(_("This invoice has been cancelled already."))
     if invoice.status == Status.DRAFT:
-        # The merchant would get a credit note for an invoice it has not received.
-        raise InvoiceNotCreditable(_("This invoice is still being sent; credit it once it is out."))
+        # The merchant would get a cancellation of an invoice it has not received.
+        raise InvoiceNotCancellable(_("This invoice is still being sent; cancel it once it is out."))
 
     issued_on = timezone.localdate()
     sequence, number = _number_take(_counter_lock(year=issued_on.year))
     note = Invoice.objects.create(
-        merchant=invoice.merchant, kind=Kind.CREDIT_NOTE, credits=invoice, number=number,
+        merchant=invoice.merchant, kind=Kind.CANCELLATION, cancels=invoice, number=number,
         year=issued_on.year, sequence=sequence, period=invoice.period, issued_on=issued_on,
         net_cents=-invoice.net_cents, vat_rate_percent=invoice.vat_rate_percent,
         vat_cents=-invoice.vat_cents, gross_cents=-invoice.gross_cents,
@@ -154,9 +157,9 @@ def invoice_credit(*, invoice: Invoice, reason: str, actor) -> Invoice:
     invoice.status = Status.CANCELLED
     invoice.next_retry_at = None
     invoice.save(update_fields=["status", "next_retry_at"])
-    operator_audit(actor=actor, action="invoice.credit", merchant=invoice.merchant, target=invoice,
+    operator_audit(actor=actor, action="invoice.cancel", merchant=invoice.merchant, target=invoice,
                    before={"status": before},
-                   after={"status": invoice.status, "credit_note": note.number, "reason": reason})
+                   after={"status": invoice.status, "cancellation": note.number, "reason": reason})
     _delivery_queue(note)
     return note
 
@@ -334,7 +337,7 @@ def _payment_success_record(invoice: Invoice, *, now: datetime.datetime) -> None
     """Under the invoice's lock. Only an open or failed invoice becomes paid: a repeated report
     changes nothing."""
     if invoice.status == Status.CANCELLED:
-        logger.warning("Invoice %s was paid after it was credited; refund it.", invoice.number)
+        logger.warning("Invoice %s was paid after it was cancelled; refund it.", invoice.number)
         return
     if invoice.status not in (Status.OPEN, Status.FAILED):
         return

@@ -5,7 +5,7 @@ from django.urls import reverse, set_urlconf
 
 from billing.models import Invoice, StripeEvent
 from billing.selectors import invoices_failed, invoices_for_merchant
-from billing.services import invoice_create_for_month, invoice_credit, invoice_pdf_render
+from billing.services import invoice_cancel, invoice_create_for_month, invoice_pdf_render
 from billing.tests.conftest import MAY, D, sent
 from tenants.accounts.models import User
 from tests.support.baseline import PASSWORD, owner_email
@@ -93,7 +93,7 @@ def test_a_merchant_sees_only_its_own_invoices(alice, bob, charlie, billable):
     alice_may = invoice_create_for_month(merchant=alice, month=MAY)
     alice_june = invoice_create_for_month(merchant=alice, month=D(2026, 6, 1))
     bob_may = invoice_create_for_month(merchant=bob, month=MAY)
-    note = invoice_credit(invoice=sent(alice_may), reason="wrong", actor=None)
+    note = invoice_cancel(invoice=sent(alice_may), reason="wrong", actor=None)
 
     assert list(invoices_for_merchant(merchant=alice)) == [note, alice_june, alice_may]
     assert list(invoices_for_merchant(merchant=bob)) == [bob_may]

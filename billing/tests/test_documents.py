@@ -4,8 +4,8 @@ import subprocess
 import pytest
 
 from billing.services import (
+    invoice_cancel,
     invoice_create_for_month,
-    invoice_credit,
     invoice_pdf_render,
     invoice_send,
 )
@@ -60,10 +60,10 @@ def test_reverse_charge_invoice_pdf_carries_the_note_and_the_customers_vat_id(al
     assert "99,50 €" in text
 
 
-def test_credit_note_pdf_names_the_invoice_it_credits(alice, billable):
+def test_cancellation_pdf_names_the_invoice_it_cancels(alice, billable):
     billable(alice, terminals=5)
     invoice = sent(invoice_create_for_month(merchant=alice, month=MAY))
-    note = invoice_pdf_render(invoice=invoice_credit(invoice=invoice, reason="Doppelt berechnet", actor=None))
+    note = invoice_pdf_render(invoice=invoice_cancel(invoice=invoice, reason="Doppelt berechnet", actor=None))
 
     text = _pdf_text(note.pdf.path)
 

@@ -1,13 +1,13 @@
-"""Monthly terminal invoices: the count in force for the month, VAT, gapless numbers, credit notes."""
+"""Monthly terminal invoices: the count in force for the month, VAT, gapless numbers, cancellations."""
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.errors import CompanyProfileMissing, CreditReasonRequired, InvoiceNotCreditable
+from billing.errors import CancellationReasonRequired, CompanyProfileMissing, InvoiceNotCancellable
 from billing.models import Invoice, InvoiceLine, InvoiceNumberCounter
-from billing.services import billing_run, invoice_create_for_month, invoice_credit
+from billing.services import billing_run, invoice_cancel, invoice_create_for_month
 from billing.tax import REVERSE_CHARGE_NOTE
 from billing.tests.conftest import MAY, D, sent
 from hq.services import terminal_license_change
@@ -142,17 +142,17 @@ def test_the_database_refuses_gross_other_than_net_plus_vat(alice, billable):
         Invoice.objects.filter(pk=invoice.pk).update(gross_cents=invoice.gross_cents + 1)
 
 
-def test_credit_note_takes_the_next_number_and_negates_the_invoice(alice, bob, billable):
+def test_a_cancellation_takes_the_next_number_and_negates_the_invoice(alice, bob, billable):
     billable(alice, terminals=5)
     billable(bob)
     invoice = sent(invoice_create_for_month(merchant=alice, month=MAY))
     invoice_create_for_month(merchant=bob, month=MAY)
 
-    note = invoice_credit(invoice=invoice, reason="Terminals were never used", actor=None)
+    note = invoice_cancel(invoice=invoice, reason="Terminals were never used", actor=None)
 
     year = _year()
-    assert (note.kind, note.credits, note.number, note.sequence) == (
-        "credit_note", invoice, f"{year}-000003", 3)
+    assert (note.kind, note.cancels, note.number, note.sequence) == (
+        "cancellation", invoice, f"{year}-000003", 3)
     assert (note.net_cents, note.vat_cents, note.gross_cents) == (-9950, -1891, -11841)
     assert [(line.quantity, line.unit_price_cents, line.amount_cents) for line in note.lines.all()] == [
         (5, -1990, -9950)]
@@ -162,51 +162,51 @@ def test_credit_note_takes_the_next_number_and_negates_the_invoice(alice, bob, b
     assert invoice.lines.get().amount_cents == 9950
 
 
-def test_an_invoice_credited_twice_is_refused_and_no_second_credit_note_is_made(alice, billable):
+def test_an_invoice_cancelled_twice_is_refused_and_no_second_cancellation_is_made(alice, billable):
     billable(alice)
     invoice = sent(invoice_create_for_month(merchant=alice, month=MAY))
-    invoice_credit(invoice=invoice, reason="wrong count", actor=None)
+    invoice_cancel(invoice=invoice, reason="wrong count", actor=None)
 
-    with pytest.raises(InvoiceNotCreditable):
-        invoice_credit(invoice=invoice, reason="again", actor=None)
+    with pytest.raises(InvoiceNotCancellable):
+        invoice_cancel(invoice=invoice, reason="again", actor=None)
 
-    assert Invoice.objects.filter(kind="credit_note").count() == 1
+    assert Invoice.objects.filter(kind="cancellation").count() == 1
     assert InvoiceNumberCounter.objects.get(year=_year()).last_sequence == 2
 
 
-def test_a_credit_note_cannot_be_credited(alice, billable):
+def test_a_cancellation_cannot_be_cancelled(alice, billable):
     billable(alice)
-    note = invoice_credit(invoice=sent(invoice_create_for_month(merchant=alice, month=MAY)), reason="x",
+    note = invoice_cancel(invoice=sent(invoice_create_for_month(merchant=alice, month=MAY)), reason="x",
                           actor=None)
 
-    with pytest.raises(InvoiceNotCreditable):
-        invoice_credit(invoice=note, reason="y", actor=None)
+    with pytest.raises(InvoiceNotCancellable):
+        invoice_cancel(invoice=note, reason="y", actor=None)
 
     assert Invoice.objects.count() == 2
 
 
-def test_an_invoice_still_being_sent_cannot_be_credited_yet(alice, billable):
+def test_an_invoice_still_being_sent_cannot_be_cancelled_yet(alice, billable):
     billable(alice)
     invoice = invoice_create_for_month(merchant=alice, month=MAY)
 
-    with pytest.raises(InvoiceNotCreditable):
-        invoice_credit(invoice=invoice, reason="wrong count", actor=None)
+    with pytest.raises(InvoiceNotCancellable):
+        invoice_cancel(invoice=invoice, reason="wrong count", actor=None)
 
     assert Invoice.objects.get(pk=invoice.pk).status == "draft"
-    assert not Invoice.objects.filter(kind="credit_note").exists()
+    assert not Invoice.objects.filter(kind="cancellation").exists()
     assert InvoiceNumberCounter.objects.get(year=_year()).last_sequence == 1
 
 
-def test_a_credit_note_without_a_reason_is_refused(alice, billable):
+def test_a_cancellation_without_a_reason_is_refused(alice, billable):
     billable(alice)
     invoice = invoice_create_for_month(merchant=alice, month=MAY)
 
-    with pytest.raises(CreditReasonRequired):
-        invoice_credit(invoice=invoice, reason="  ", actor=None)
+    with pytest.raises(CancellationReasonRequired):
+        invoice_cancel(invoice=invoice, reason="  ", actor=None)
 
     invoice.refresh_from_db()
     assert invoice.status == "draft"
-    assert not Invoice.objects.filter(kind="credit_note").exists()
+    assert not Invoice.objects.filter(kind="cancellation").exists()
     assert InvoiceLine.objects.count() == 1
 
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from billing import tasks
 from billing.services import (
     billing_account_payment_method_set,
+    invoice_cancel,
     invoice_create_for_month,
-    invoice_credit,
     invoice_send,
 )
 from hq.models import CompanyProfile, Contract, OperatorAuditLog
@@ -66,8 +66,8 @@ def test_each_operator_write_leaves_its_row(alice, mailoutbox, fake_stripe, sett
         (lambda: tasks.invoice_payment_collect(alice.invoices.get().pk),
          [("billing.customer", "system:payments"), ("invoice.payment_attempt", "system:payments"),
           ("invoice.paid", "system:payments")]),
-        (lambda: invoice_credit(invoice=alice.invoices.get(kind="invoice"), reason="Fehler", actor=operator),
-         [("invoice.credit", operator.pk)]),
+        (lambda: invoice_cancel(invoice=alice.invoices.get(kind="invoice"), reason="Fehler", actor=operator),
+         [("invoice.cancel", operator.pk)]),
         (lambda: contract_notice_give(contract=Contract.objects.get(merchant=alice), given_on=today,
                                       actor=operator),
          [("contract.notice", operator.pk), ("merchant.status", operator.pk)]),

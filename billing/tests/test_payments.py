@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from billing import tasks
 from billing.models import BillingAccount, Invoice, StripeEvent
-from billing.services import invoice_credit, payments_retry_due
+from billing.services import invoice_cancel, payments_retry_due
 from tests.support.fake_stripe import webhook_event
 
 pytestmark = pytest.mark.django_db
@@ -134,13 +134,13 @@ def test_after_three_failed_retries_the_operator_is_told_and_no_more_are_made(
     assert len(fake_stripe.requests) == 1 + 1 + 3  # customer, intent, three confirmations
 
 
-def test_a_credited_invoice_is_not_retried(alice, open_invoice, fake_stripe):
+def test_a_cancelled_invoice_is_not_retried(alice, open_invoice, fake_stripe):
     invoice = open_invoice(alice)
     fake_stripe.fail_next_confirmation()
     tasks.invoice_payment_collect(invoice.pk)
     due = Invoice.objects.get(pk=invoice.pk).next_retry_at
 
-    note = invoice_credit(invoice=invoice, reason="Merchant closed in May", actor=None)
+    note = invoice_cancel(invoice=invoice, reason="Merchant closed in May", actor=None)
 
     assert payments_retry_due(now=due) == 0
     assert fake_stripe.requests_to("POST", f"/v1/payment_intents/{invoice.stripe_payment_intent_id}/confirm") == []
