@@ -8,4 +8,5 @@ app_name = "billing"
 urlpatterns = [
     path("stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
     path("invoices/<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="invoice-pdf"),
+    path("invoices/<int:pk>/xml/", views.InvoiceXmlView.as_view(), name="invoice-xml"),
 ]

@@ -15,8 +15,11 @@ from tests.support.fake_stripe import webhook_event, webhook_signature
 pytestmark = pytest.mark.django_db
 
 
-def _pdf_url(invoice: Invoice) -> str:
-    return reverse("billing:invoice-pdf", args=[invoice.pk], urlconf="config.urls_public")
+def _url(invoice: Invoice, document: str = "pdf") -> str:
+    return reverse(f"billing:invoice-{document}", args=[invoice.pk], urlconf="config.urls_public")
+
+
+DOCUMENTS = pytest.mark.parametrize("document", ["pdf", "xml"])
 
 
 @pytest.fixture
@@ -28,7 +31,7 @@ def alices_invoice(alice, billable):
 def test_the_operator_signed_in_with_both_factors_gets_the_pdf(operator_client, alices_invoice):
     operator_sign_in(operator_client)
 
-    response = operator_client.get(_pdf_url(alices_invoice))
+    response = operator_client.get(_url(alices_invoice))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -36,55 +39,77 @@ def test_the_operator_signed_in_with_both_factors_gets_the_pdf(operator_client, 
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
-def test_an_invoice_without_a_pdf_yet_is_404_for_the_operator(operator_client, alice, billable):
+def test_the_operator_gets_the_e_invoice_alone_as_embedded_in_the_pdf(operator_client, alices_invoice):
+    import facturx
+
+    operator_sign_in(operator_client)
+
+    response = operator_client.get(_url(alices_invoice, "xml"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    assert f'attachment; filename="{alices_invoice.number}.xml"' == response["Content-Disposition"]
+    _filename, embedded = facturx.get_xml_from_pdf(alices_invoice.pdf.read(), check_xsd=False)
+    assert response.content == embedded
+    assert b"<ram:Name>B\xc3\xa4ckerei Alice GmbH</ram:Name>" in response.content
+
+
+@DOCUMENTS
+def test_an_invoice_without_a_pdf_yet_is_404_for_the_operator(operator_client, alice, billable, document):
     billable(alice)
     invoice = invoice_create_for_month(merchant=alice, month=MAY)
     operator_sign_in(operator_client)
 
-    assert operator_client.get(_pdf_url(invoice)).status_code == 404
+    assert operator_client.get(_url(invoice, document)).status_code == 404
 
 
-def test_an_anonymous_visitor_is_sent_to_the_sign_in(operator_client, alices_invoice):
-    response = operator_client.get(_pdf_url(alices_invoice))
+@DOCUMENTS
+def test_an_anonymous_visitor_is_sent_to_the_sign_in(operator_client, alices_invoice, document):
+    response = operator_client.get(_url(alices_invoice, document))
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
 
 
-def test_a_public_user_who_is_not_staff_is_refused(operator_client, alices_invoice):
+@DOCUMENTS
+def test_a_public_user_who_is_not_staff_is_refused(operator_client, alices_invoice, document):
     operator_client.force_login(User.objects.create_user("someone@stammkunde.localhost", PASSWORD))
 
-    assert operator_client.get(_pdf_url(alices_invoice)).status_code == 403
+    assert operator_client.get(_url(alices_invoice, document)).status_code == 403
 
 
-def test_staff_without_the_second_factor_is_refused(operator_client, alices_invoice):
+@DOCUMENTS
+def test_staff_without_the_second_factor_is_refused(operator_client, alices_invoice, document):
     operator_client.force_login(User.objects.create_user("half@stammkunde.localhost", PASSWORD, is_staff=True))
 
-    assert operator_client.get(_pdf_url(alices_invoice)).status_code == 403
+    assert operator_client.get(_url(alices_invoice, document)).status_code == 403
 
 
+@DOCUMENTS
 @pytest.mark.parametrize("merchant_name", ["alice", "bob", "charlie"])
-def test_merchant_hosts_do_not_serve_billing(request, merchant_name, host_client, alices_invoice, fake_stripe):
+def test_merchant_hosts_do_not_serve_billing(request, merchant_name, host_client, alices_invoice, fake_stripe,
+                                             document):
     merchant = request.getfixturevalue(merchant_name)
     client = host_client(merchant)
     payload = webhook_event("payment_intent.succeeded", {"id": "pi", "metadata": {"invoice_number": alices_invoice.number}})
 
-    assert client.get(_pdf_url(alices_invoice)).status_code == 404
+    assert client.get(_url(alices_invoice, document)).status_code == 404
     assert client.post("/billing/stripe/webhook/", payload, content_type="application/json",
                        HTTP_STRIPE_SIGNATURE=webhook_signature(payload)).status_code == 404
     assert not StripeEvent.objects.exists()
     assert Invoice.objects.get(pk=alices_invoice.pk).status == "draft"
 
 
-def test_a_merchant_owner_signed_in_on_their_host_cannot_fetch_their_invoice_pdf(
-        alice, host_client, operator_client, alices_invoice):
+@DOCUMENTS
+def test_a_merchant_owner_signed_in_on_their_host_cannot_fetch_their_invoice_from_the_console(
+        alice, host_client, operator_client, alices_invoice, document):
     client = host_client(alice)
     assert client.post("/manage/login/", {"username": owner_email("alice"), "password": PASSWORD}).status_code == 302
 
-    assert client.get(_pdf_url(alices_invoice)).status_code == 404
+    assert client.get(_url(alices_invoice, document)).status_code == 404
     # Nor do the owner's credentials open the operator's side.
     operator_client.post("/login/", {"username": owner_email("alice"), "password": PASSWORD})
-    assert operator_client.get(_pdf_url(alices_invoice)).status_code == 302
+    assert operator_client.get(_url(alices_invoice, document)).status_code == 302
 
 
 def test_a_merchant_sees_only_its_own_invoices(alice, bob, charlie, billable):
@@ -113,7 +138,7 @@ def test_failed_invoices_are_listed_next_retry_first_and_given_up_ones_last(alic
     assert list(invoices_failed()) == [charlie_may, bob_may, alice_may]
 
 
-def test_invoice_table_shows_number_month_gross_failed_status_with_retry_and_pdf_link(alice, alices_invoice):
+def test_invoice_table_shows_number_month_gross_failed_status_with_retry_and_document_links(alice, alices_invoice):
     Invoice.objects.filter(pk=alices_invoice.pk).update(
         status="failed", last_payment_error="Your card was declined.", next_retry_at="2026-06-04T02:00:00Z")
     set_urlconf("config.urls_public")  # as on the apex host, where the console includes it
@@ -127,4 +152,5 @@ def test_invoice_table_shows_number_month_gross_failed_status_with_retry_and_pdf
     assert "118,41 €" in html
     assert "Your card was declined." in html
     assert "04.06.2026" in html  # the next retry, in Berlin time
-    assert f'href="{_pdf_url(alices_invoice)}"' in html
+    assert f'href="{_url(alices_invoice)}"' in html
+    assert f'href="{_url(alices_invoice, "xml")}"' in html

@@ -24,8 +24,9 @@ def test_cents_are_shown_the_german_way(cents, text):
     assert euro(cents) == text
 
 
-def _pdf_text(path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+def _pdf_text(path, *, layout: bool = True) -> str:
+    options = ["-layout"] if layout else []
+    return subprocess.run(["pdftotext", *options, str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
 
 
@@ -50,13 +51,13 @@ def test_invoice_pdf_renders_with_its_number_gross_amount_and_the_company(alice,
 
 
 def test_reverse_charge_invoice_pdf_carries_the_note_and_the_customers_vat_id(alice, billable):
-    billable(alice, terminals=5, country="AT", vat_id="ATU12345678")
+    billable(alice, terminals=5, country="AT", vat_id="ATU13585627")
     invoice = invoice_pdf_render(invoice=invoice_create_for_month(merchant=alice, month=MAY))
 
     text = _pdf_text(invoice.pdf.path)
 
     assert "Steuerschuldnerschaft des Leistungsempfängers" in text
-    assert "ATU12345678" in text
+    assert "ATU13585627" in text
     assert "99,50 €" in text
 
 
@@ -67,9 +68,11 @@ def test_cancellation_pdf_names_the_invoice_it_cancels(alice, billable):
 
     text = _pdf_text(note.pdf.path)
 
-    assert "Gutschrift" in text
-    assert note.number in text and invoice.number in text
-    assert "-118,41 €" in text
+    assert "Stornorechnung" in text and "Gutschrift" not in text
+    assert note.number in text
+    assert f"Stornierte Rechnung / Cancelled invoice {invoice.number} vom {invoice.issued_on:%d.%m.%Y}" in " ".join(
+        _pdf_text(note.pdf.path, layout=False).split())
+    assert "118,41 €" in text and "-118,41 €" not in text  # the amount taken off, stated once
 
 
 def test_rendering_twice_keeps_the_first_pdf(alice, billable):

@@ -55,7 +55,7 @@ def test_a_month_without_terminals_gets_no_invoice_and_uses_no_number(alice, bil
 
 
 def test_austrian_business_with_a_vat_id_is_billed_under_reverse_charge(alice, billable):
-    billable(alice, terminals=5, country="AT", vat_id="ATU12345678")
+    billable(alice, terminals=5, country="AT", vat_id="ATU13585627")
 
     invoice = invoice_create_for_month(merchant=alice, month=MAY)
 
@@ -160,6 +160,38 @@ def test_a_cancellation_takes_the_next_number_and_negates_the_invoice(alice, bob
     invoice.refresh_from_db()
     assert (invoice.status, invoice.net_cents, invoice.gross_cents) == ("cancelled", 9950, 11841)
     assert invoice.lines.get().amount_cents == 9950
+
+
+def test_a_cancelled_month_is_invoiced_again_with_the_next_number(alice, billable):
+    billable(alice, terminals=5)
+    invoice = sent(invoice_create_for_month(merchant=alice, month=MAY))
+    cancellation = invoice_cancel(invoice=invoice, reason="Wrong terminal count", actor=None)
+    terminal_license_change(merchant=alice, count=3, effective_on=MAY, actor=None, reason="corrected")
+
+    again = invoice_create_for_month(merchant=alice, month=MAY)
+    once_more = invoice_create_for_month(merchant=alice, month=MAY)
+    [run] = billing_run(month=MAY)
+
+    year = _year()
+    assert [invoice.number, cancellation.number, again.number] == [
+        f"{year}-000001", f"{year}-000002", f"{year}-000003"]
+    assert once_more == again == run  # invoiced again once, not once per call
+    assert (again.kind, again.period, again.status, again.net_cents) == ("invoice", MAY, "draft", 3 * 1990)
+    assert Invoice.objects.get(pk=invoice.pk).status == "cancelled"
+    assert Invoice.objects.filter(merchant=alice, period=MAY, kind="invoice").count() == 2
+    assert InvoiceNumberCounter.objects.get(year=year).last_sequence == 3
+
+
+def test_a_month_with_an_invoice_in_force_gets_no_second_one_from_the_database_either(alice, billable):
+    billable(alice)
+    invoice = invoice_create_for_month(merchant=alice, month=MAY)
+
+    with pytest.raises(IntegrityError, match="invoice_once_per_merchant_and_month"), transaction.atomic():
+        Invoice.objects.create(
+            merchant=alice, kind="invoice", number="2099-000001", year=2099, sequence=1, period=MAY,
+            issued_on=invoice.issued_on, net_cents=1, vat_rate_percent=0, vat_cents=0, gross_cents=1)
+
+    assert Invoice.objects.filter(merchant=alice, period=MAY).count() == 1
 
 
 def test_an_invoice_cancelled_twice_is_refused_and_no_second_cancellation_is_made(alice, billable):

@@ -11,17 +11,21 @@ BILLING_VAT_RATE_PERCENT = Decimal(env.str("BILLING_VAT_RATE_PERCENT", default="
 BILLING_PAYMENT_RETRY_DAYS = env.int("BILLING_PAYMENT_RETRY_DAYS", default=3)
 BILLING_PAYMENT_MAX_RETRIES = env.int("BILLING_PAYMENT_MAX_RETRIES", default=3)
 
-# The letterhead on every invoice: who bills (German invoices must name the seller, its address
-# and its VAT id).
+# The letterhead on every invoice, and the seller in its e-invoice: who bills (German invoices
+# must name the seller, its address, its VAT id and its register entry). The defaults are
+# placeholders for development; production refuses to start with any of them
+# (config/settings/production.py).
+BILLING_OPERATOR_PLACEHOLDERS = {
+    "name": "Stammkunde GmbH",
+    "street": "Musterstraße 1",
+    "postcode": "20095",
+    "city": "Hamburg",
+    "vat_id": "DE000000000",
+    "email": "billing@stammkunde.localhost",
+    "register": "Amtsgericht Hamburg, HRB 000000",
+}
+BILLING_OPERATOR_OPTIONAL = ("managing_director", "bank", "iban")
 BILLING_OPERATOR = {
-    "name": env.str("BILLING_OPERATOR_NAME", default="Stammkunde GmbH"),
-    "street": env.str("BILLING_OPERATOR_STREET", default="Musterstraße 1"),
-    "postcode": env.str("BILLING_OPERATOR_POSTCODE", default="20095"),
-    "city": env.str("BILLING_OPERATOR_CITY", default="Hamburg"),
-    "vat_id": env.str("BILLING_OPERATOR_VAT_ID", default="DE000000000"),
-    "email": env.str("BILLING_OPERATOR_EMAIL", default="billing@stammkunde.localhost"),
-    "register": env.str("BILLING_OPERATOR_REGISTER", default="Amtsgericht Hamburg, HRB 000000"),
-    "managing_director": env.str("BILLING_OPERATOR_MANAGING_DIRECTOR", default=""),
-    "bank": env.str("BILLING_OPERATOR_BANK", default=""),
-    "iban": env.str("BILLING_OPERATOR_IBAN", default=""),
+    key: env.str(f"BILLING_OPERATOR_{key.upper()}", default=BILLING_OPERATOR_PLACEHOLDERS.get(key, ""))
+    for key in (*BILLING_OPERATOR_PLACEHOLDERS, *BILLING_OPERATOR_OPTIONAL)
 }

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from stdnum.eu import vat as eu_vat
 
 from config.env import env
 from config.settings.base import *  # noqa: F403
@@ -30,6 +31,22 @@ if not STRIPE_SECRET_KEY or not STRIPE_WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set in production: the API key and "
         "the webhook endpoint's signing secret (whsec_...) from the Stripe dashboard."
+    )
+
+# The seller on every invoice: each detail set in the environment, none left at the development
+# placeholder that could pass for real (a zero VAT id or register number, the sample street or a
+# .localhost address), and the VAT id well-formed with its check digit.
+_SELLER_UNSET = [
+    f"BILLING_OPERATOR_{key.upper()}" for key, placeholder in BILLING_OPERATOR_PLACEHOLDERS.items()  # noqa: F405
+    if not env.str(f"BILLING_OPERATOR_{key.upper()}", default="").strip()
+    or (key in ("vat_id", "register", "street") and BILLING_OPERATOR[key] == placeholder)  # noqa: F405
+    or (key == "email" and BILLING_OPERATOR[key].endswith(".localhost"))  # noqa: F405
+]
+if _SELLER_UNSET or not eu_vat.is_valid(BILLING_OPERATOR["vat_id"]):  # noqa: F405
+    raise ImproperlyConfigured(
+        "The seller's details on invoices must be set in production, not left at their placeholders, "
+        "with a valid VAT id (BILLING_OPERATOR_VAT_ID, e.g. DE123456789 with its check digit). "
+        f"Not set: {', '.join(_SELLER_UNSET) or 'none'}."
     )
 
 # The wallet pass: the certificate Apple issued for the pass type, with its key and Apple's WWDR
