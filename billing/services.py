@@ -14,11 +14,9 @@ from django_tenants.utils import get_public_schema_name
 from billing import documents, stripe_gateway
 from billing.errors import CancellationReasonRequired, CompanyProfileMissing, InvoiceNotCancellable
 from billing.models import BillingAccount, Invoice, InvoiceLine, InvoiceNumberCounter, StripeEvent
-from billing.selectors import invoices_payment_due
-from billing.tax import vat_cents, vat_treatment
+from billing.selectors import invoice_amounts, invoices_payment_due
 from hq.audit import fields_of, operator_audit
-from hq.models import CompanyProfile
-from hq.services import license_count_in_force, month_start
+from hq.services import month_start
 from tenants.models import Merchant
 
 logger = logging.getLogger(__name__)
@@ -65,12 +63,9 @@ def invoice_create_for_month(*, merchant: Merchant, month: datetime.date, actor=
     existing = _invoice_for_month(merchant=merchant, period=period)
     if existing:
         return existing
-    count = license_count_in_force(merchant=merchant, month=period)
-    if count == 0:
+    amounts = invoice_amounts(merchant=merchant, month=period)
+    if amounts is None:
         return None
-    company = CompanyProfile.objects.filter(merchant=merchant).first()
-    if company is None:
-        raise CompanyProfileMissing()
 
     issued_on = timezone.localdate()
     counter = _counter_lock(year=issued_on.year)
@@ -81,23 +76,21 @@ def invoice_create_for_month(*, merchant: Merchant, month: datetime.date, actor=
         return existing
     sequence, number = _number_take(counter)
 
-    fee = settings.BILLING_TERMINAL_FEE_CENTS
-    net = count * fee
-    treatment = vat_treatment(country=company.country, vat_id=company.vat_id)
-    vat = vat_cents(net_cents=net, rate_percent=treatment.rate_percent)
     invoice = Invoice.objects.create(
         merchant=merchant, kind=Kind.INVOICE, number=number, year=counter.year, sequence=sequence,
-        period=period, issued_on=issued_on, net_cents=net, vat_rate_percent=treatment.rate_percent,
-        vat_cents=vat, gross_cents=net + vat, reverse_charge=treatment.reverse_charge,
-        tax_note=treatment.note, created_by=actor,
+        period=period, issued_on=issued_on, net_cents=amounts.net_cents,
+        vat_rate_percent=amounts.vat_rate_percent, vat_cents=amounts.vat_cents,
+        gross_cents=amounts.gross_cents, reverse_charge=amounts.reverse_charge,
+        tax_note=amounts.tax_note, created_by=actor,
     )
     InvoiceLine.objects.create(
-        invoice=invoice, position=1, quantity=count, unit_price_cents=fee, amount_cents=net,
+        invoice=invoice, position=1, quantity=amounts.terminals, unit_price_cents=amounts.unit_price_cents,
+        amount_cents=amounts.net_cents,
         # The invoice's own language (billing/invoice.html), not the operator's.
         description=f"Stammkunde Terminal-Lizenz / terminal licence {period:%m/%Y}",
     )
     operator_audit(actor=actor or "system:billing", action="invoice.create", merchant=merchant,
-                   target=invoice, after={"number": number, "period": period, "terminals": count,
+                   target=invoice, after={"number": number, "period": period, "terminals": amounts.terminals,
                                           "gross_cents": invoice.gross_cents})
     _delivery_queue(invoice)
     return invoice

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django_tenants.utils import schema_context
 
+from billing.tax import vat_id_normalized
 from hq.audit import fields_of, operator_audit
 from hq.models import CompanyProfile
 from hq.services import contract_create, terminal_license_change
@@ -40,7 +41,7 @@ def merchant_onboard(*, actor, name: str, subdomain: str, legal_name: str, stree
     merchant = merchant_provision(subdomain=subdomain, name=name, owner_email=owner_email, country=country)
     profile = CompanyProfile.objects.create(
         merchant=merchant, legal_name=legal_name, street=street, postcode=postcode, city=city,
-        country=country, vat_id=vat_id.replace(" ", "").upper(), billing_email=billing_email,
+        country=country, vat_id=vat_id_normalized(vat_id), billing_email=billing_email,
     )
     operator_audit(actor=actor, action="merchant.onboard", merchant=merchant, target=merchant,
                    after={"name": name, "subdomain": subdomain, "owner_email": owner_email,
@@ -50,7 +51,7 @@ def merchant_onboard(*, actor, name: str, subdomain: str, legal_name: str, stree
         # The portal's Impressum starts from the company data; the owner completes it.
         shop_settings_update(actor=Actor(label="operator onboarding"), legal_name=legal_name,
                              street=street, postal_code=postcode, city=city,
-                             vat_id=vat_id.replace(" ", "").upper(), contact_email=billing_email)
+                             vat_id=vat_id_normalized(vat_id), contact_email=billing_email)
     contract_create(merchant=merchant, starts_on=contract_start, actor=actor)
     terminal_license_change(merchant=merchant, count=terminals, effective_on=contract_start, actor=actor,
                             reason="onboarding")

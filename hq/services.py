@@ -1,8 +1,11 @@
 """The operator's writes: contracts, notice, terminal licences, and what the merchant's side is
 told of them (its tenant row)."""
+import dataclasses
 import datetime
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -10,14 +13,47 @@ from django.utils.translation import gettext as _
 
 from hq.audit import fields_of, operator_audit
 from hq.models import CompanyProfile, Contract, ContractReminder, TerminalLicense
+from hq.terms import ContractTerms
 from tenants.models import ContractStatus, Merchant
 from tenants.routing import merchants_changed
 
 REMINDER_DAYS_BEFORE_DEADLINE = (30, 7)
+# A licence change takes effect from the first of a month: this one (it is billed from the month of
+# the change) or one of the next two years'.
+LICENCE_MONTHS_AHEAD = 24
 
 
 def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    return month_start(day) + relativedelta(months=1)
+
+
+def licence_months(*, today: datetime.date) -> list[datetime.date]:
+    """The months a licence change can be made to take effect from, the first of each."""
+    first = month_start(today)
+    return [first + relativedelta(months=ahead) for ahead in range(LICENCE_MONTHS_AHEAD + 1)]
+
+
+@dataclasses.dataclass(frozen=True)
+class LicenceChange:
+    """What a licence change would do: from which month, from how many terminals to how many."""
+
+    month: datetime.date
+    before: int
+    after: int
+
+    @property
+    def is_cut(self) -> bool:
+        """Fewer terminals: tills beyond the new count stop booking from that month."""
+        return self.after < self.before
+
+
+def licence_change_preview(*, merchant: Merchant, count: int, effective_on: datetime.date) -> LicenceChange:
+    month = month_start(effective_on)
+    return LicenceChange(month=month, before=license_count_in_force(merchant=merchant, month=month), after=count)
 
 
 def license_count_in_force(*, merchant: Merchant, month: datetime.date) -> int:
@@ -111,6 +147,41 @@ def contract_notice_give(*, contract: Contract, given_on: datetime.date, actor) 
         operator_audit(actor=actor, action="contract.notice", merchant=contract.merchant, target=contract,
                        before={"notice_given_on": None}, after={"notice_given_on": given_on})
     merchant_status_sync(merchant=contract.merchant, actor=actor)
+    return contract
+
+
+def contract_notice_end(*, contract: Contract, given_on: datetime.date) -> datetime.date:
+    """The day the contract would end on with notice given on that day."""
+    return dataclasses.replace(contract.terms, notice_given_on=given_on).final_end()
+
+
+def contract_terms_without_notice(*, contract: Contract) -> ContractTerms:
+    """The contract's terms as they would stand with its notice withdrawn."""
+    return dataclasses.replace(contract.terms, notice_given_on=None)
+
+
+def contract_notice_withdrawable(*, contract: Contract, today: datetime.date) -> bool:
+    """A notice can be withdrawn until its deadline, the last day it could have been given for the
+    end it leads to; after that the contract would have ended without it."""
+    final_end = contract.terms.final_end()
+    return final_end is not None and today <= contract.terms.deadline_for(final_end)
+
+
+@transaction.atomic
+def contract_notice_withdraw(*, contract: Contract, actor, today: datetime.date | None = None) -> Contract:
+    """Take back a notice before its deadline: the contract runs on and renews as if none was given."""
+    today = today or timezone.localdate()
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if not contract_notice_withdrawable(contract=contract, today=today):
+        raise ValidationError(_("This notice can no longer be withdrawn: its deadline has passed."),
+                              code="notice_not_withdrawable")
+    before = {"notice_given_on": contract.notice_given_on, "ends_on": contract.terms.final_end()}
+    contract.notice_given_on = None
+    contract.notice_recorded_by = None
+    contract.save(update_fields=["notice_given_on", "notice_recorded_by"])
+    operator_audit(actor=actor, action="contract.notice_withdraw", merchant=contract.merchant, target=contract,
+                   before=before, after={"notice_given_on": None, "ends_on": contract.ends_on(today)})
+    merchant_status_sync(merchant=contract.merchant, today=today, actor=actor)
     return contract
 
 

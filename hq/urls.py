@@ -10,5 +10,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("merchants/new/", views.OnboardingView.as_view(), name="onboarding"),
     path("merchants/<int:pk>/", views.MerchantDetailView.as_view(), name="merchant-detail"),
+    path("merchants/<int:pk>/licence/", views.LicenceChangeView.as_view(), name="merchant-licence"),
+    path("merchants/<int:pk>/notice/", views.NoticeView.as_view(), name="merchant-notice"),
+    path("merchants/<int:pk>/notice/withdraw/", views.NoticeWithdrawView.as_view(), name="merchant-notice-withdraw"),
     path("print-orders/", include("hq.printing.urls")),
 ]

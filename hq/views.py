@@ -1,23 +1,38 @@
-"""The operator console on the apex host: sign-in with a second factor, merchants, onboarding."""
+"""The operator console on the apex host: sign-in with a second factor, merchants, their contract and\nlicence, onboarding."""
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
-from billing.selectors import invoices_for_merchant
+from billing.selectors import invoice_preview, invoices_for_merchant
 from hq import forms as hq_forms
 from hq.access import OperatorRequiredMixin
 from hq.audit import operator_audit, operator_audit_for_merchant
+from hq.models import Contract
 from hq.onboarding import merchant_onboard
 from hq.printing.selectors import print_orders_for_merchant, reorder_suggestion
-from hq.services import contract_notice_give, terminal_license_change
+from hq.services import (
+    contract_notice_end,
+    contract_notice_give,
+    contract_notice_withdraw,
+    contract_notice_withdrawable,
+    contract_terms_without_notice,
+    licence_change_preview,
+    next_month,
+    terminal_license_change,
+)
 from tenants.accounts.forms import ThrottledAuthenticationForm, ThrottledLoginMixin
 from tenants.accounts.models import User
 from tenants.accounts.views import TwoFactorStepView, two_factor_pending
+from tenants.models import Merchant
 from tenants.selectors import merchant_list
 
 
@@ -61,42 +76,138 @@ class MerchantListView(OperatorRequiredMixin, ListView):
         return merchant_list(search=self.request.GET.get("q", "").strip())
 
 
+def _merchant(pk) -> Merchant:
+    return get_object_or_404(merchant_list(), pk=pk)
+
+
 class MerchantDetailView(OperatorRequiredMixin, DetailView):
+    """A merchant's page. Its forms post to the views below; a form with errors comes back here
+    as typed, with its errors."""
+
     template_name = "hq/merchant_detail.html"
     context_object_name = "merchant"
 
     def get_object(self):
-        return get_object_or_404(merchant_list(), pk=self.kwargs["pk"])
+        return _merchant(self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         merchant = self.object
+        today = timezone.localdate()
+        contract = getattr(merchant, "contract", None)
         return super().get_context_data(
-            today=timezone.localdate(),
-            licence_form=hq_forms.LicenceChangeForm(),
-            notice_form=hq_forms.NoticeForm(),
+            today=today,
+            licence_form=kwargs.pop("licence_form", None) or hq_forms.LicenceChangeForm(today=today),
+            notice_form=kwargs.pop("notice_form", None) or hq_forms.NoticeForm(),
+            notice_withdrawable=contract is not None and contract_notice_withdrawable(contract=contract, today=today),
             licences=merchant.terminal_licenses.order_by("-effective_month", "-id"),
             print_orders=print_orders_for_merchant(merchant=merchant),
             reorder=reorder_suggestion(merchant=merchant),
             invoices=invoices_for_merchant(merchant=merchant),
+            next_invoice=invoice_preview(merchant=merchant, month=next_month(today)),
             audit_log=operator_audit_for_merchant(merchant=merchant),
             **kwargs,
         )
 
+
+class MerchantActionView(OperatorRequiredMixin, View):
+    """One write on a merchant's page. What cannot be undone is asked again first: the page shows
+    what will happen, and the same data posted with `confirmed` does it."""
+
+    form_class = None
+    form_name = ""  # the form's name on the merchant's page
+
     def post(self, request, pk):
-        merchant = self.get_object()
-        if "count" in request.POST:
-            form = hq_forms.LicenceChangeForm(request.POST)
-            if form.is_valid():
-                terminal_license_change(merchant=merchant, actor=request.user, **form.cleaned_data)
-                messages.success(request, _("The terminal licence was changed."))
-        else:
-            form = hq_forms.NoticeForm(request.POST)
-            if form.is_valid() and hasattr(merchant, "contract"):
-                contract_notice_give(contract=merchant.contract, actor=request.user, **form.cleaned_data)
-                messages.success(request, _("The notice was recorded."))
+        self.merchant = _merchant(pk)
+        form = self.get_form()
         if not form.is_valid():
-            messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
-        return redirect("merchant-detail", pk=merchant.pk)
+            detail = MerchantDetailView()
+            detail.setup(request, pk=pk)
+            detail.object = self.merchant
+            return detail.render_to_response(detail.get_context_data(**{self.form_name: form}))
+        question = self.confirmation(form.cleaned_data)
+        if question and not request.POST.get("confirmed"):
+            return render(request, "hq/confirm.html", {
+                "merchant": self.merchant, "question": question, "action": request.path,
+                "fields": [(name, value) for name, value in request.POST.items()
+                           if name not in ("csrfmiddlewaretoken", "confirmed")],
+                "confirm_label": self.confirm_label,
+            })
+        try:
+            message = self.perform(form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, message)
+        return redirect("merchant-detail", pk=self.merchant.pk)
+
+    def get_form(self):
+        return self.form_class(self.request.POST)
+
+    def confirmation(self, data) -> str:
+        """The question to ask before doing it, or "" to do it at once."""
+        return ""
+
+    def perform(self, data) -> str:
+        raise NotImplementedError
+
+
+class LicenceChangeView(MerchantActionView):
+    form_class = hq_forms.LicenceChangeForm
+    form_name = "licence_form"
+    confirm_label = gettext_lazy("Reduce the licence")
+
+    def confirmation(self, data):
+        change = licence_change_preview(merchant=self.merchant, count=data["count"],
+                                        effective_on=data["effective_on"])
+        if not change.is_cut:
+            return ""
+        return _("Reduce %(name)s from %(before)s to %(after)s terminals from %(day)s? Tills beyond "
+                 "%(after)s can no longer book from that day.") % {
+            "name": self.merchant.name, "before": change.before, "after": change.after,
+            "day": date_format(change.month, "DATE_FORMAT")}
+
+    def perform(self, data):
+        change = terminal_license_change(merchant=self.merchant, actor=self.request.user, **data)
+        return _("From %(day)s: %(count)s terminals.") % {
+            "day": date_format(change.effective_month, "DATE_FORMAT"), "count": change.count}
+
+
+class NoticeView(MerchantActionView):
+    form_class = hq_forms.NoticeForm
+    form_name = "notice_form"
+    confirm_label = gettext_lazy("Record notice")
+
+    def confirmation(self, data):
+        contract = get_object_or_404(Contract, merchant=self.merchant)
+        return _("Record the notice of %(name)s, received on %(given)s? The contract then ends on "
+                 "%(end)s.") % {"name": self.merchant.name, "given": date_format(data["given_on"], "DATE_FORMAT"),
+                                "end": date_format(contract_notice_end(contract=contract, given_on=data["given_on"]),
+                                                   "DATE_FORMAT")}
+
+    def perform(self, data):
+        contract = contract_notice_give(contract=self.merchant.contract, actor=self.request.user, **data)
+        return _("The notice was recorded: the contract ends on %(end)s.") % {
+            "end": date_format(contract.terms.final_end(), "DATE_FORMAT")}
+
+
+class NoticeWithdrawView(MerchantActionView):
+    form_class = forms.Form
+    confirm_label = gettext_lazy("Withdraw notice")
+
+    def confirmation(self, data):
+        terms = contract_terms_without_notice(contract=get_object_or_404(Contract, merchant=self.merchant))
+        today = timezone.localdate()
+        return _("Withdraw the notice of %(name)s? The contract then runs until %(end)s and renews unless "
+                 "notice is given by %(deadline)s.") % {
+            "name": self.merchant.name, "end": date_format(terms.current_end(today), "DATE_FORMAT"),
+            "deadline": date_format(terms.notice_deadline(today), "DATE_FORMAT")}
+
+    def perform(self, data):
+        contract = contract_notice_withdraw(contract=self.merchant.contract, actor=self.request.user)
+        return _("The notice was withdrawn: the contract runs until %(end)s and renews unless notice is "
+                 "given by %(deadline)s.") % {
+            "end": date_format(contract.ends_on(timezone.localdate()), "DATE_FORMAT"),
+            "deadline": date_format(contract.notice_deadline(timezone.localdate()), "DATE_FORMAT")}
 
 
 class OnboardingView(OperatorRequiredMixin, FormView):

@@ -5,6 +5,7 @@ from urllib.parse import quote
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.utils import timezone
 
 from tenants.accounts.models import AuthenticatorDevice, User
 from tests.support.baseline import OPERATOR_EMAIL, OPERATOR_TOTP_KEY, PASSWORD, owner_email
@@ -112,8 +113,9 @@ def test_operator_changes_the_licence_and_records_notice_on_the_detail_page(oper
     contract_create(merchant=alice, starts_on=datetime.date(2026, 1, 15), actor=None)
     operator_sign_in(operator_client)
 
-    operator_client.post(f"/merchants/{alice.pk}/", {"count": 3, "effective_on": "2026-05-20", "reason": "more tills"})
-    operator_client.post(f"/merchants/{alice.pk}/", {"given_on": "2026-06-01"})
+    month = timezone.localdate().replace(day=1).isoformat()
+    operator_client.post(f"/merchants/{alice.pk}/licence/", {"count": 3, "effective_on": month, "reason": "more tills"})
+    operator_client.post(f"/merchants/{alice.pk}/notice/", {"given_on": "2026-06-01", "confirmed": "1"})
 
     alice.refresh_from_db()
     assert alice.terminal_licenses.get().count == 3

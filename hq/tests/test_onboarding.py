@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 FORM = {
     "name": "Bäckerei Körner", "subdomain": "koerner", "legal_name": "Körner Backwaren GmbH",
-    "street": "Mühlenweg 3", "postcode": "24103", "city": "Kiel", "country": "DE", "vat_id": "DE 123456789",
+    "street": "Mühlenweg 3", "postcode": "24103", "city": "Kiel", "country": "DE", "vat_id": "de 811 907 980",
     "billing_email": "buchhaltung@koerner.example", "owner_email": "inhaberin@koerner.example",
     "contract_start": "2026-12-01", "terminals": 3, "card_quantity": 40, "card_layout": "standard",
 }
@@ -34,7 +34,7 @@ def test_onboarding_sets_up_everything_and_the_owner_signs_in_from_the_invitatio
     merchant = Merchant.objects.get(schema_name="koerner")
     assert response.status_code == 302 and response["Location"] == f"/merchants/{merchant.pk}/"
     assert merchant.primary_host == "koerner.stammkunde.localhost"
-    assert CompanyProfile.objects.get(merchant=merchant).vat_id == "DE123456789"
+    assert CompanyProfile.objects.get(merchant=merchant).vat_id == "DE811907980"
     assert Contract.objects.get(merchant=merchant).starts_on == datetime.date(2026, 12, 1)
     assert merchant.terminal_licenses.get().count == 3
     with schema_context("koerner"):
@@ -42,7 +42,7 @@ def test_onboarding_sets_up_everything_and_the_owner_signs_in_from_the_invitatio
         # The portal's Impressum starts from the company data; two-factor sign-in is required.
         settings = ShopSettings.current()
         assert (settings.legal_name, settings.vat_id, settings.two_factor_required) == (
-            FORM["legal_name"], "DE123456789", True)
+            FORM["legal_name"], "DE811907980", True)
     invitation = mailoutbox[-1]
     assert invitation.to == ["inhaberin@koerner.example"]
     link = re.search(r"http://koerner\.stammkunde\.localhost\S*/manage/invitation/\S+/", invitation.body).group(0)

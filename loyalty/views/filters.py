@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy
 
 from loyalty.models import Program, Terminal
+from tenants.widgets import DateInput
 
 
 def program_filter_field() -> forms.ModelChoiceField:
@@ -29,9 +30,9 @@ class PeriodFilterForm(forms.Form):
     """From one day to another, both included (in the merchant's time zone); either may be left out."""
 
     date_from = forms.DateField(label=gettext_lazy("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                widget=DateInput())
     date_to = forms.DateField(label=gettext_lazy("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                              widget=DateInput())
 
     def clean(self):
         data = super().clean()

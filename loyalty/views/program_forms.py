@@ -16,6 +16,7 @@ from loyalty.services.programs import (
     reward_check,
 )
 from loyalty.units import money_text
+from tenants.widgets import DateInput
 
 # "12", "12,5", "12.50": as the till reads an amount (static/js/pos.js), whatever the language.
 _EUROS = re.compile(r"^(\d{1,6})(?:[.,](\d{1,2}))?$")
@@ -220,8 +221,8 @@ class BonusActionForm(forms.ModelForm):
     class Meta:
         model = BonusAction
         fields = ["program", "kind", "name", "multiplier", "points", "starts_on", "ends_on", "is_active"]
-        widgets = {"kind": forms.RadioSelect, "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                   "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widgets = {"kind": forms.RadioSelect, "starts_on": DateInput(),
+                   "ends_on": DateInput(),
                    "multiplier": forms.NumberInput(attrs={"step": "0.01", "min": "1"})}
         help_texts = {
             "multiplier": _("For a multiplier: 2 gives double points on every purchase in the period."),

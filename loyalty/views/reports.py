@@ -28,6 +28,7 @@ from loyalty.services.shop import shop_branding, shop_legal_details
 from loyalty.spreadsheets import CSV_CONTENT_TYPE, Euros, csv_stream
 from loyalty.units import money_text, points_text
 from loyalty.views import request_actor
+from tenants.widgets import DateInput
 
 DOWNLOAD_ACTION = "report.liability_download"
 PERMISSION = "loyalty.view_booking"
@@ -35,7 +36,7 @@ PERMISSION = "loyalty.view_booking"
 
 class LiabilityForm(forms.Form):
     day = forms.DateField(label=gettext_lazy("At the end of"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                          widget=DateInput())
 
     def clean_day(self):
         day = self.cleaned_data["day"]

@@ -20,6 +20,7 @@ from loyalty.statistics import selectors as stats
 from loyalty.statistics.figures import FIGURES, figure_text, number_text, percent_text
 from loyalty.units import money_text
 from loyalty.views.filters import program_filter_field, staff_filter_field, terminal_filter_field
+from tenants.widgets import DateInput
 
 MAX_DAYS = 3 * 366  # the longest period the page shows (three years)
 STALE_AFTER = datetime.timedelta(minutes=15)  # the refresh runs every 5 minutes
@@ -45,11 +46,11 @@ class StatisticsForm(forms.Form):
 
     period = forms.ChoiceField(label=gettext_lazy("Period"), required=False, choices=PERIODS)
     date = forms.DateField(label=gettext_lazy("Day in the period"), required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                           widget=DateInput())
     date_from = forms.DateField(label=gettext_lazy("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                widget=DateInput())
     date_to = forms.DateField(label=gettext_lazy("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                              widget=DateInput())
     step = forms.ChoiceField(label=gettext_lazy("Series"), required=False, choices=STEPS)
     program = program_filter_field()
     terminal = terminal_filter_field()
@@ -59,9 +60,9 @@ class StatisticsForm(forms.Form):
                                       queryset=BonusAction.objects.filter(starts_on__isnull=False)
                                       .order_by("-starts_on", "pk"))
     campaign_from = forms.DateField(label=gettext_lazy("Campaign from"), required=False,
-                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                    widget=DateInput())
     campaign_to = forms.DateField(label=gettext_lazy("Campaign to"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                  widget=DateInput())
     segment = forms.ChoiceField(label=gettext_lazy("Compare by"), required=False, choices=SEGMENTS)
 
     def clean(self):

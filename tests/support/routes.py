@@ -209,12 +209,16 @@ PUBLIC_ROUTES = {
     "i18n/setlang/": [("POST", "/i18n/setlang/")],
     "billing/stripe/webhook/": [("POST", "/billing/stripe/webhook/")],
     "billing/invoices/<int:pk>/pdf/": [("GET", "/billing/invoices/{invoice}/pdf/")],
+    "billing/invoices/<int:pk>/xml/": [("GET", "/billing/invoices/{invoice}/xml/")],
     "": [("GET", "/")],
     "login/": [("GET", "/login/")],
     "login/code/": [("GET", "/login/code/")],
     "logout/": [("POST", "/logout/")],
     "merchants/new/": [("GET", "/merchants/new/"), ("POST", "/merchants/new/")],
-    "merchants/<int:pk>/": [("GET", "/merchants/{merchant}/"), ("POST", "/merchants/{merchant}/")],
+    "merchants/<int:pk>/": [("GET", "/merchants/{merchant}/")],
+    "merchants/<int:pk>/licence/": [("POST", "/merchants/{merchant}/licence/")],
+    "merchants/<int:pk>/notice/": [("POST", "/merchants/{merchant}/notice/")],
+    "merchants/<int:pk>/notice/withdraw/": [("POST", "/merchants/{merchant}/notice/withdraw/")],
     "print-orders/<int:pk>/cards-<int:file>.pdf": [("GET", "/print-orders/{print_order}/cards-1.pdf")],
 }
 
