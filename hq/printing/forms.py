@@ -6,10 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from hq.models import PrintOrder
 from hq.models.print_orders import MAX_QUANTITY
 
+# What a merchant may ask for at least: fewer would hardly be worth the printing.
+REORDER_MINIMUM_QUANTITY = 50
+LAYOUTS = [(PrintOrder.Layout.STANDARD, _("Standard layout")), (PrintOrder.Layout.CUSTOM, _("Own design"))]
+
 
 class PrintOrderForm(forms.Form):
     quantity = forms.IntegerField(label=_("Number of cards"), min_value=1, max_value=MAX_QUANTITY, initial=500)
-    layout = forms.ChoiceField(label=_("Layout"), choices=PrintOrder.Layout.choices, initial=PrintOrder.Layout.STANDARD,
+    layout = forms.ChoiceField(label=_("Layout"), choices=LAYOUTS, initial=PrintOrder.Layout.STANDARD,
                                widget=forms.RadioSelect)
     design = forms.FileField(label=_("Own design (PDF, PNG or JPEG)"), required=False,
                              widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}))
@@ -24,8 +28,8 @@ class PrintOrderForm(forms.Form):
 
 
 class CardReorderForm(PrintOrderForm):
-    quantity = forms.IntegerField(label=_("Number of cards"), min_value=50, max_value=MAX_QUANTITY, initial=500,
-                                  help_text=_("At least 50 cards."))
+    quantity = forms.IntegerField(label=_("Number of cards"), min_value=REORDER_MINIMUM_QUANTITY,
+                                  max_value=MAX_QUANTITY, initial=500, help_text=_("At least 50 cards."))
 
 
 class PrintOrderStepForm(forms.Form):

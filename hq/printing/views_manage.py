@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from hq.printing import selectors, services
-from hq.printing.forms import CardReorderForm
+from hq.printing.forms import REORDER_MINIMUM_QUANTITY, CardReorderForm
 
 # Ordering cards goes with the till's equipment: whoever may manage the terminals (the owner, and
 # managers by default) may reorder the blank cards handed out there. Cashiers may not.
@@ -24,7 +24,7 @@ class CardOrdersView(LoginRequiredMixin, PermissionRequiredMixin, View):
     def get(self, request, form=None, status=200):
         merchant = request.tenant
         reorder = selectors.reorder_suggestion(merchant=merchant)
-        initial = {"quantity": reorder["quantity"]} if reorder else None
+        initial = {"quantity": max(reorder["quantity"], REORDER_MINIMUM_QUANTITY)} if reorder else None
         return render(request, "hq/printing/manage/cards.html", {
             "rows": selectors.print_order_rows(merchant=merchant),
             "reorder": reorder,

@@ -106,7 +106,8 @@ def test_the_include_lists_orders_with_range_estimate_steps_and_no_hint_while_on
     html = _include(alice, "en")
 
     assert f'id="print-order-{order.pk}"' in html and f'id="print-order-{draft.pk}"' in html
-    assert f"{card_number_from_serial(1)} – {card_number_from_serial(3)}" in html
+    assert (f'<span class="card-number">{card_number_from_serial(1)}</span> – '
+            f'<span class="card-number">{card_number_from_serial(3)}</span>') in html
     assert f'action="/print-orders/{order.pk}/files/"' in html  # the build button: none for a draft
     assert f'action="/print-orders/{draft.pk}/files/"' not in html
     assert order.estimated_delivery.strftime("%d/%m/%Y") in html  # English, day first
