@@ -1,6 +1,7 @@
 """Print order writes: create a draft (in the console, or as the merchant's reorder request), submit
 it (allocate the serials, make the blank cards in the merchant's schema), move it on towards
 delivery, and build its print files in the background."""
+import datetime
 import logging
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.backends.postgresql.psycopg_any import NumericRange
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,6 +33,7 @@ Status = PrintOrder.Status
 STEPS = list(Status)
 CARDS_ACTOR = Actor.system("print-order")
 PRINT_FILES_ACTOR = "print-files"
+PRINT_JOB_STALLED_AFTER = datetime.timedelta(minutes=15)
 
 
 def _person(actor) -> User | None:
@@ -139,15 +142,15 @@ def print_order_step(*, order: PrintOrder, to_status: str, actor) -> PrintOrder:
 @transaction.atomic
 def print_files_start(*, order: PrintOrder, actor) -> tuple[PrintJob, bool]:
     """Have a task build the order's print files, one after the other. While they are being built,
-    or once all are there, the job as it is (and False); after a failure it goes on from the first
-    file missing."""
+    or once all are there, the job as it is (and False); after a failure, or when the build has
+    stalled, it goes on from the first file missing."""
     from hq import tasks
 
     order = PrintOrder.objects.select_for_update().get(pk=order.pk)
     if order.serials is None:
         raise ValidationError(_("A draft has no print files yet: submit it first."), code="print_order_draft")
     job = PrintJob.objects.filter(order=order).first()
-    if job is not None and (job.busy or job.status == PrintJob.Status.DONE):
+    if job is not None and (job.status == PrintJob.Status.DONE or (job.busy and not _stalled(job))):
         return job, False
     before = {"status": job.status, "error": job.error} if job is not None else {}
     job = job or PrintJob(order=order)
@@ -159,6 +162,13 @@ def print_files_start(*, order: PrintOrder, actor) -> tuple[PrintJob, bool]:
     first_missing = _missing_parts(order)[0]
     transaction.on_commit(lambda: tasks.render_print_file.delay(order.pk, first_missing))
     return job, True
+
+
+def _stalled(job: PrintJob) -> bool:
+    """A build that has stored no file for PRINT_JOB_STALLED_AFTER (its task was lost, e.g. with
+    the broker's data): it may be started again. A file takes seconds, so this never cuts one short."""
+    last = PrintFile.objects.filter(order_id=job.order_id).aggregate(last=Max("created_at"))["last"]
+    return max(filter(None, [job.started_at, last])) < timezone.now() - PRINT_JOB_STALLED_AFTER
 
 
 def _missing_parts(order: PrintOrder) -> list[int]:

@@ -1,13 +1,14 @@
 """The print files of an order, built by a real Celery worker file by file: the progress the console
 polls, the stored files with their cards, readable download names, one build at a time, and a
 failed build that shows its error and can be started again."""
+import datetime
 import io
 import subprocess
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.backends.postgresql.psycopg_any import NumericRange
-from django.utils import translation
+from django.utils import timezone, translation
 from PIL import Image
 
 from hq.models import OperatorAuditLog, PrintFile, PrintJob, PrintOrder
@@ -157,3 +158,19 @@ def test_without_both_factors_there_is_no_print_file(operator_client, alice):
 
     assert [answer.status_code for answer in answers] == [302, 302]
     assert all(answer["Location"].startswith("/login/") for answer in answers)
+
+
+@pytest.mark.django_db
+def test_a_stalled_build_may_be_started_again_a_running_one_not(alice, operator_client):
+    order = _submitted(alice, 3, layout="standard")
+    operator_sign_in(operator_client)
+    operator_client.post(f"/print-orders/{order.pk}/files/")
+    PrintJob.objects.filter(order=order).update(status="running")
+
+    operator_client.post(f"/print-orders/{order.pk}/files/")  # it runs: nothing happens
+    assert OperatorAuditLog.objects.filter(action="print_order.files_start").count() == 1
+    PrintJob.objects.filter(order=order).update(started_at=timezone.now() - datetime.timedelta(minutes=16))
+    operator_client.post(f"/print-orders/{order.pk}/files/")  # no file for a quarter of an hour: lost
+
+    assert OperatorAuditLog.objects.filter(action="print_order.files_start").count() == 2
+    assert PrintJob.objects.get(order=order).status == "queued"

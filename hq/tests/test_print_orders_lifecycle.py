@@ -15,6 +15,7 @@ from loyalty.models import Card
 from tenants.accounts.models import User
 from tests.support.baseline import OPERATOR_EMAIL, PASSWORD, owner_email
 from tests.support.clients import operator_sign_in
+from tests.support.languages import untranslated
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +199,7 @@ def test_the_merchant_page_lists_the_orders_steps_with_dates_and_who(console, al
     assert "Im Druck" in german and "In print" in english
     assert german.count(f'<span class="print-step-who">{OPERATOR_EMAIL}</span>') == 3  # draft, ordered, in print
     assert "Als versandt markieren" in german and "Mark as shipped" in english
+    section = lambda html: html[html.index('<section class="print-orders"'):html.index("</section>", html.index(  # noqa: E731
+        '<section class="print-orders"'))]
+    assert untranslated(section(english), section(german), data=[
+        OPERATOR_EMAIL, order.first_card_number, order.last_card_number, "Layout"]) == set()
