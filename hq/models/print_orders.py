@@ -51,6 +51,13 @@ def design_upload_to(order: "PrintOrder", filename: str) -> str:
     return f"print-orders/{order.merchant.schema_name}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
 
 
+REACHED_AT = {"ordered": "ordered_at", "in_production": "in_production_at", "shipped": "shipped_at",
+              "delivered": "delivered_at"}
+REACHED_BY = {"ordered": "ordered_by", "in_production": "in_production_by", "shipped": "shipped_by",
+              "delivered": "delivered_by"}
+IRREVERSIBLE_STEPS = ("ordered", "delivered")
+
+
 class PrintOrder(models.Model):
     """An order of printed blank cards; submitting it allocates the card serials for good."""
 
@@ -61,7 +68,7 @@ class PrintOrder(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         ORDERED = "ordered", _("ordered")
-        IN_PRODUCTION = "in_production", _("in production")
+        IN_PRODUCTION = "in_production", _("in print")
         SHIPPED = "shipped", _("shipped")
         DELIVERED = "delivered", _("delivered")
 
@@ -76,12 +83,24 @@ class PrintOrder(models.Model):
     # Card serials [first, last + 1); empty while a draft. Never two orders of a merchant overlap.
     serials = BigIntegerRangeField(_("card serials"), null=True, blank=True)
     ordered_at = models.DateTimeField(_("ordered at"), null=True, blank=True)
-    in_production_at = models.DateTimeField(_("in production since"), null=True, blank=True)
+    in_production_at = models.DateTimeField(_("in print since"), null=True, blank=True)
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     estimated_delivery = models.DateField(_("estimated delivery"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("created by"))
+    # Who moved the order to each step: a member of the operator's staff (None for a job of the system).
+    ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("ordered by"))
+    in_production_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                         blank=True, related_name="+", verbose_name=_("put in print by"))
+    shipped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("shipped by"))
+    delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("delivery recorded by"))
+    # A reorder the merchant asked for in its back office: the e-mail of the person who asked. Merchant
+    # staff live in the merchant's schema, so a foreign key from here could not point at them.
+    requested_by = models.CharField(_("requested by"), max_length=254, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -117,6 +136,32 @@ class PrintOrder(models.Model):
             raise ValidationError({"design": _("The standard layout takes no design of its own.")})
 
     @property
+    def next_status(self) -> str | None:
+        """The one step the order can move to, None once delivered."""
+        steps = list(self.Status)
+        index = steps.index(self.status)
+        return steps[index + 1] if index + 1 < len(steps) else None
+
+    @property
+    def next_step_is_final(self) -> bool:
+        """Submitting (serials allocated, blank cards made) and delivery cannot be taken back."""
+        return self.next_status in IRREVERSIBLE_STEPS
+
+    @property
+    def requested_by_merchant(self) -> bool:
+        return bool(self.requested_by)
+
+    def reached_at(self, status: str):
+        return getattr(self, REACHED_AT[status]) if status in REACHED_AT else self.created_at
+
+    def reached_by(self, status: str) -> str:
+        """Who moved the order to this step, as text (the operator's staff member, or who asked)."""
+        if status == self.Status.DRAFT:
+            return self.requested_by or (str(self.created_by) if self.created_by_id else "")
+        person = getattr(self, REACHED_BY[status])
+        return str(person) if person is not None else ""
+
+    @property
     def first_serial(self) -> int | None:
         return self.serials.lower if self.serials else None
 
@@ -143,3 +188,63 @@ class PrintOrder(models.Model):
     @property
     def last_card_number(self) -> str | None:
         return card_number_from_serial(self.last_serial) if self.serials else None
+
+
+def print_file_upload_to(print_file: "PrintFile", filename: str) -> str:
+    # Not guessable: the files hold every card's activation code; they are served only by the console.
+    return f"print-files/{print_file.order.merchant.schema_name}/{uuid.uuid4().hex}.pdf"
+
+
+class PrintJob(models.Model):
+    """The building of an order's print files by a task, file by file; one per order, started
+    again from the first missing file after a failure."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("being built")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    order = models.OneToOneField(PrintOrder, on_delete=models.CASCADE, related_name="print_job",
+                                 verbose_name=_("card print order"))
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    files_total = models.PositiveIntegerField(_("files"))
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("started by"))
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("print file job")
+        verbose_name_plural = _("print file jobs")
+
+    def __str__(self):
+        return f"{self.order_id}: {self.status}"
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class PrintFile(models.Model):
+    """One rendered print file of an order (CARDS_PER_PRINT_FILE cards at most), stored under MEDIA_ROOT."""
+
+    order = models.ForeignKey(PrintOrder, on_delete=models.CASCADE, related_name="rendered_files",
+                              verbose_name=_("card print order"))
+    part = models.PositiveIntegerField(_("part"))
+    file = models.FileField(_("file"), upload_to=print_file_upload_to)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("print file")
+        verbose_name_plural = _("print files")
+        ordering = ["order", "part"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "part"], name="print_file_one_per_part"),
+            models.CheckConstraint(condition=Q(part__gte=1), name="print_file_part_from_one"),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id}/{self.part}"

@@ -6,5 +6,9 @@ from hq.printing import views
 app_name = "printing"
 
 urlpatterns = [
-    path("<int:pk>/cards-<int:file>.pdf", views.PrintOrderPdfView.as_view(), name="pdf"),
+    path("new/<int:merchant>/", views.PrintOrderCreateView.as_view(), name="create"),
+    path("<int:pk>/step/", views.PrintOrderStepView.as_view(), name="step"),
+    path("<int:pk>/files/", views.PrintFilesStartView.as_view(), name="files-start"),
+    path("<int:pk>/files/status/", views.PrintFilesStatusView.as_view(), name="files-status"),
+    path("<int:pk>/files/<int:part>.pdf", views.PrintFileDownloadView.as_view(), name="file"),
 ]

@@ -6,7 +6,8 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from hq.models import OperatorAuditLog
+from hq.models import OperatorAuditLog, PrintOrder
+from hq.printing.selectors import reorder_suggestion
 from tenants.accounts.models import User
 from tenants.demo import DEMO_CASHIER_EMAIL, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, OPERATOR_EMAIL
 from tenants.models import Merchant
@@ -47,12 +48,23 @@ def test_the_demo_is_onboarded_as_the_console_would_and_seeding_again_changes_no
         assert Cardholder.objects.get(cards__number=card_number_from_serial(9)).custom_data["lieblingsbrot"] == "Vollkorn"
         assert {(c.purpose, c.granted) for c in Consent.objects.all()} >= {
             ("terms_and_privacy", True), ("newsletter", True), ("newsletter", False), ("analysis", True)}
-        assert Card.objects.filter(status="unissued").count() >= 400  # the print order's blanks
+        assert Card.objects.filter(status="unissued").count() == 48  # of the first 60, less 12 handed out
         assert authenticate(username=DEMO_OWNER_EMAIL, password=DEMO_OWNER_PASSWORD) is not None
         assert User.objects.filter(email=DEMO_CASHIER_EMAIL).exists()
-    before = _counts(demo)
+    # The demo's first order was delivered long ago and its blank cards run low: the hint shows.
+    [first] = PrintOrder.objects.filter(merchant=demo)
+    assert (first.status, first.quantity, first.delivered_by) == ("delivered", 60, operator)
+    assert first.ordered_at < first.in_production_at < first.shipped_at < first.delivered_at
+    assert reorder_suggestion(merchant=demo)["blank_cards"] == 48
+    # The café's orders stand in every other status, one asked for in its back office.
+    cafe = Merchant.objects.get(schema_name="cafe")
+    assert sorted(PrintOrder.objects.filter(merchant=cafe).values_list("status", "quantity", "requested_by")) == [
+        ("draft", 300, "owner@cafe.localhost"), ("in_production", 200, ""), ("ordered", 100, ""),
+        ("shipped", 800, "")]
+    assert reorder_suggestion(merchant=cafe) is None
+    before = _counts(demo), PrintOrder.objects.count()
 
     call_command("seed_demo_operator")
     call_command("seed_demo")
 
-    assert _counts(demo) == before
+    assert (_counts(demo), PrintOrder.objects.count()) == before

@@ -146,6 +146,9 @@ TENANT_ROUTES = {
     "manage/api-keys/": [("GET", "/manage/api-keys/"), ("POST", "/manage/api-keys/")],
     "manage/api-keys/<int:pk>/revoke/": [("GET", "/manage/api-keys/{api_key}/revoke/"),
                                          ("POST", "/manage/api-keys/{api_key}/revoke/")],
+    # Card reorders and the print files of the merchant's own orders (hq/printing/views_manage.py).
+    "manage/cards/": [("GET", "/manage/cards/"), ("POST", "/manage/cards/")],
+    "manage/cards/<int:pk>/files/<int:part>.pdf": [("GET", "/manage/cards/{print_order}/files/1.pdf")],
     # The rest of the back office.
     "api/schema/": [("GET", "/api/schema/")],
     "api/docs/": [("GET", "/api/docs/")],
@@ -219,7 +222,15 @@ PUBLIC_ROUTES = {
     "merchants/<int:pk>/licence/": [("POST", "/merchants/{merchant}/licence/")],
     "merchants/<int:pk>/notice/": [("POST", "/merchants/{merchant}/notice/")],
     "merchants/<int:pk>/notice/withdraw/": [("POST", "/merchants/{merchant}/notice/withdraw/")],
-    "print-orders/<int:pk>/cards-<int:file>.pdf": [("GET", "/print-orders/{print_order}/cards-1.pdf")],
+    # Print orders in the console (hq/printing/views.py).
+    "print-orders/new/<int:merchant>/": [("GET", "/print-orders/new/{merchant}/"),
+                                         ("POST", "/print-orders/new/{merchant}/")],
+    "print-orders/<int:pk>/step/": [("GET", "/print-orders/{print_order}/step/"),
+                                    ("POST", "/print-orders/{print_order}/step/")],
+    "print-orders/<int:pk>/files/": [("GET", "/print-orders/{print_order}/files/"),
+                                     ("POST", "/print-orders/{print_order}/files/")],
+    "print-orders/<int:pk>/files/status/": [("GET", "/print-orders/{print_order}/files/status/")],
+    "print-orders/<int:pk>/files/<int:part>.pdf": [("GET", "/print-orders/{print_order}/files/1.pdf")],
 }
 
 
