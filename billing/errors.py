@@ -19,3 +19,11 @@ class InvoiceNotCancellable(BillingError):
 
 class CancellationReasonRequired(BillingError):
     message = _("A cancellation needs a reason.")
+
+
+class PaymentsNotConfigured(BillingError):
+    message = _("Payments through Stripe are not configured.")
+
+
+class PaymentMethodTypeUnknown(BillingError):
+    message = _("Choose SEPA Direct Debit or a card.")

@@ -146,6 +146,10 @@ TENANT_ROUTES = {
     "manage/api-keys/": [("GET", "/manage/api-keys/"), ("POST", "/manage/api-keys/")],
     "manage/api-keys/<int:pk>/revoke/": [("GET", "/manage/api-keys/{api_key}/revoke/"),
                                          ("POST", "/manage/api-keys/{api_key}/revoke/")],
+    # The merchant's billing page (billing/urls_manage.py).
+    "manage/billing/": [("GET", "/manage/billing/"), ("GET", "/manage/billing/?checkout=done")],
+    "manage/billing/payment-method/": [("POST", "/manage/billing/payment-method/")],
+    "manage/billing/invoices/<int:pk>/pdf/": [("GET", "/manage/billing/invoices/{invoice}/pdf/")],
     # The rest of the back office.
     "api/schema/": [("GET", "/api/schema/")],
     "api/docs/": [("GET", "/api/docs/")],
@@ -209,6 +213,7 @@ PUBLIC_ROUTES = {
     "i18n/setlang/": [("POST", "/i18n/setlang/")],
     "billing/stripe/webhook/": [("POST", "/billing/stripe/webhook/")],
     "billing/invoices/<int:pk>/pdf/": [("GET", "/billing/invoices/{invoice}/pdf/")],
+    "billing/merchants/<int:pk>/payment-method/": [("POST", "/billing/merchants/{merchant}/payment-method/")],
     "": [("GET", "/")],
     "login/": [("GET", "/login/")],
     "login/code/": [("GET", "/login/code/")],
