@@ -27,3 +27,7 @@ class PaymentsNotConfigured(BillingError):
 
 class PaymentMethodTypeUnknown(BillingError):
     message = _("Choose SEPA Direct Debit or a card.")
+
+
+class PaymentProviderUnavailable(BillingError):
+    message = _("Stripe cannot be reached right now; please try again in a few minutes.")

@@ -19,6 +19,7 @@ from billing.errors import (
     CompanyProfileMissing,
     InvoiceNotCancellable,
     PaymentMethodTypeUnknown,
+    PaymentProviderUnavailable,
     PaymentsNotConfigured,
 )
 from billing.models import BillingAccount, Invoice, InvoiceLine, InvoiceNumberCounter, StripeEvent
@@ -481,11 +482,15 @@ def payment_method_checkout_start(*, merchant: Merchant, payment_method_type: st
         raise PaymentsNotConfigured()
     if not CompanyProfile.objects.filter(merchant=merchant).exists():
         raise CompanyProfileMissing()
-    account = _billing_account_with_customer(merchant=merchant)
-    session = stripe_gateway.checkout_setup_session_create(
-        customer_id=account.stripe_customer_id, payment_method_type=payment_method_type,
-        merchant_id=merchant.pk, success_url=success_url, cancel_url=cancel_url, locale=locale,
-    )
+    try:
+        account = _billing_account_with_customer(merchant=merchant)
+        session = stripe_gateway.checkout_setup_session_create(
+            customer_id=account.stripe_customer_id, payment_method_type=payment_method_type,
+            merchant_id=merchant.pk, success_url=success_url, cancel_url=cancel_url, locale=locale,
+        )
+    except stripe_gateway.TRANSIENT_ERRORS as error:
+        # Rolled back; the customer's idempotency key gives the same customer on the next try.
+        raise PaymentProviderUnavailable() from error
     account.checkout_started_at = timezone.now()
     account.save(update_fields=["checkout_started_at", "updated_at"])
     operator_audit(actor=actor, action="billing.checkout_start", merchant=merchant, target=account,

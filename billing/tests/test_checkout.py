@@ -89,6 +89,19 @@ def test_without_stripe_configured_the_owner_is_told_and_nothing_is_written(alic
     assert not BillingAccount.objects.exists() and _audit("billing.checkout_start") == []
 
 
+def test_when_stripe_cannot_be_reached_the_owner_is_told_and_nothing_is_kept(alice, billable, owner, fake_stripe,
+                                                                             settings):
+    billable(alice)
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens on the discard port
+
+    response = _started(owner, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.redirect_chain == [("/manage/billing/", 302)]
+    assert "Stripe cannot be reached right now" in response.content.decode()
+    assert not BillingAccount.objects.exists()
+    assert OperatorAuditLog.objects.filter(action__startswith="billing.").count() == 0
+
+
 @pytest.mark.parametrize("role", [MANAGER, CASHIER])
 def test_managers_and_cashiers_get_403_and_start_nothing(alice, billable, host_client, fake_stripe, role):
     billable(alice)
