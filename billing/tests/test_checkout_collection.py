@@ -7,7 +7,7 @@ from billing.tests.conftest import MAY
 from hq.models import OperatorAuditLog
 from tests.support.baseline import PASSWORD, owner_email
 from tests.support.clients import HostClient
-from tests.support.concurrency import wait_until
+from tests.support.concurrency import run_at_once, wait_until
 from tests.support.fake_stripe import webhook_signature
 
 
@@ -76,3 +76,19 @@ def test_an_invoice_that_found_no_method_is_collected_once_the_method_is_set_up(
     bobs = next(i for i in invoices if i.merchant_id == bob.pk)
     assert Invoice.objects.get(pk=bobs.pk).status == "open"
     assert Invoice.objects.get(pk=bobs.pk).stripe_payment_intent_id == ""
+
+
+def test_both_set_up_events_delivered_at_once_by_several_threads_record_the_method_once(
+        committed, celery_worker, alice, billable, fake_stripe, settings):
+    billable(alice)
+    completed = _set_up_on_stripes_page(alice, fake_stripe, "card")
+    [setup_intent_id] = fake_stripe.setup_intents
+    succeeded = fake_stripe.setup_intent_event(setup_intent_id, event_id="evt_alice_setup")
+    audit_before = OperatorAuditLog.objects.filter(action="billing.payment_method").count()
+
+    responses = run_at_once(8, lambda n: _deliver(settings, completed if n % 2 else succeeded))
+
+    assert [getattr(r, "status_code", r) for r in responses] == [200] * 8
+    assert OperatorAuditLog.objects.filter(action="billing.payment_method").count() == audit_before + 1
+    assert len(fake_stripe.requests_to("GET", f"/v1/setup_intents/{setup_intent_id}")) == 1
+    assert BillingAccount.objects.get(merchant=alice).setup_intent_id == setup_intent_id
