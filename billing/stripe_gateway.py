@@ -163,6 +163,8 @@ def setup_intent_retrieve(*, setup_intent_id: str) -> PaymentMethodSetUp:
     card = method.get("card") or {} if method_type == "card" else {}
     sepa = method.get("sepa_debit") or {} if method_type == "sepa_debit" else {}
     mandate = intent.get("mandate")
+    if isinstance(mandate, str) and mandate:
+        mandate = client.v1.mandates.retrieve(mandate).to_dict()
     mandate_details = ((mandate.get("payment_method_details") or {}).get("sepa_debit") or {}
                        if isinstance(mandate, dict) else {})
     return PaymentMethodSetUp(

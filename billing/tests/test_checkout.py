@@ -197,6 +197,22 @@ def test_a_card_recorded_from_setup_intent_succeeded_alone(alice, checkout, fake
     assert "Mastercard •••• 4242" in page and "08/2029" in page
 
 
+def test_a_payment_method_and_mandate_that_come_back_unexpanded_are_fetched(
+        alice, checkout, fake_stripe, deliver_webhook):
+    completed = fake_stripe.complete_checkout(checkout("sepa_debit")["id"], last4="1881",
+                                              mandate_reference="MANDAT-UNEXPANDED")
+    fake_stripe.expands = False
+
+    deliver_webhook(completed)
+
+    [method_id], [mandate_id] = fake_stripe.payment_methods, fake_stripe.mandates
+    assert len(fake_stripe.requests_to("GET", f"/v1/payment_methods/{method_id}")) == 1
+    assert len(fake_stripe.requests_to("GET", f"/v1/mandates/{mandate_id}")) == 1
+    account = BillingAccount.objects.get(merchant=alice)
+    assert (account.default_payment_method_id, account.payment_method_last4, account.sepa_mandate_reference) == (
+        method_id, "1881", "MANDAT-UNEXPANDED")
+
+
 def test_both_events_and_a_redelivery_record_the_method_once(alice, checkout, fake_stripe, deliver_webhook):
     session = checkout("sepa_debit")
     completed = fake_stripe.complete_checkout(session["id"], event_id="evt_completed")

@@ -1,5 +1,5 @@
 """A fake Stripe API on 127.0.0.1 for tests: customers, payment intents, Checkout Sessions in setup
-mode with their SetupIntents, payment methods and mandates, form-encoded like the real one,
+mode with their SetupIntents, payment methods and mandates (GET, and expanded on a SetupIntent), form-encoded like the real one,
 idempotency keys honoured, every request recorded; a payment made as Stripe's hosted page would
 (`complete_checkout`); and webhook signing."""
 import hashlib
@@ -33,6 +33,9 @@ class FakeStripe:
     payment_methods: dict[str, dict] = field(default_factory=dict)
     mandates: dict[str, dict] = field(default_factory=dict)
     webhook_secret: str = WEBHOOK_SECRET
+    # Off: a SetupIntent's payment method comes back as its id even when asked to expand it, so
+    # that the caller's own GET /v1/payment_methods/<id> is exercised.
+    expands: bool = True
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -153,6 +156,9 @@ class FakeStripe:
             return (200, session) if session else _missing(parts[3], "checkout.session")
         if method == "GET" and parts[:2] == ["v1", "setup_intents"] and len(parts) == 3:
             return self._setup_intent_get(parts[2], params)
+        if method == "GET" and parts[:2] == ["v1", "mandates"] and len(parts) == 3:
+            mandate = self.mandates.get(parts[2])
+            return (200, mandate) if mandate else _missing(parts[2], "mandate")
         if method == "GET" and parts[:2] == ["v1", "payment_methods"] and len(parts) == 3:
             payment_method = self.payment_methods.get(parts[2])
             return (200, payment_method) if payment_method else _missing(parts[2], "payment_method")
@@ -192,7 +198,7 @@ class FakeStripe:
         if intent is None:
             return _missing(setup_intent_id, "setup_intent")
         reply = dict(intent)
-        expand = _listed(params, "expand")
+        expand = _listed(params, "expand") if self.expands else []
         if "payment_method" in expand and reply["payment_method"]:
             reply["payment_method"] = self.payment_methods[reply["payment_method"]]
         if "mandate" in expand and reply["mandate"]:
