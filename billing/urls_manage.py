@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views_manage.BillingPageView.as_view(), name="home"),
     path("payment-method/", views_manage.CheckoutStartView.as_view(), name="checkout"),
     path("invoices/<int:pk>/pdf/", views_manage.InvoicePdfView.as_view(), name="invoice-pdf"),
+    path("invoices/<int:pk>/xml/", views_manage.InvoiceXmlView.as_view(), name="invoice-xml"),
 ]

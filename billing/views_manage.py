@@ -3,12 +3,14 @@ PDFs, the payment method and its set-up on Stripe's page, the terminal licence's
 contract's dates. It lives in billing because the merchant side (loyalty) must not import billing."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
 from django.views import View
 
+from billing.documents import invoice_xml
 from billing.errors import BillingError
 from billing.forms import PaymentMethodChoiceForm
 from billing.models import Invoice
@@ -70,13 +72,30 @@ class CheckoutStartView(OwnerRequiredMixin, View):
         return redirect_see_other(url)
 
 
+def _own_invoice(request, pk) -> Invoice:
+    """One of this merchant's invoices whose PDF is made; any other id is a 404."""
+    invoice = get_object_or_404(Invoice, pk=pk, merchant=request.tenant)
+    if not invoice.pdf:
+        raise Http404("The PDF has not been rendered yet.")
+    return invoice
+
+
 class InvoicePdfView(OwnerRequiredMixin, View):
     def get(self, request, pk):
-        invoice = get_object_or_404(Invoice, pk=pk, merchant=request.tenant)
-        if not invoice.pdf:
-            raise Http404("The PDF has not been rendered yet.")
+        invoice = _own_invoice(request, pk)
         return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf",
                             filename=f"{invoice.number}.pdf", as_attachment=True)
+
+
+class InvoiceXmlView(OwnerRequiredMixin, View):
+    """The e-invoice alone (EN 16931 CII), for bookkeeping software that wants the XML."""
+
+    def get(self, request, pk):
+        invoice = _own_invoice(request, pk)
+        response = HttpResponse(invoice_xml(invoice), content_type="application/xml")
+        response.headers["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"{invoice.number}.xml")
+        return response
 
 
 def redirect_see_other(url: str):

@@ -55,6 +55,9 @@ def test_the_owner_sees_its_invoices_and_cancellations_and_downloads_their_pdfs(
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert f'attachment; filename="{alices_invoices["note"].number}.pdf"' == response["Content-Disposition"]
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+    xml = owner.get(f"/manage/billing/invoices/{alices_invoices['june'].pk}/xml/")
+    assert xml.status_code == 200 and xml["Content-Type"] == "application/xml"
+    assert alices_invoices["june"].number.encode() in xml.content
 
 
 @pytest.mark.parametrize("other", ["bob", "charlie"])
@@ -66,6 +69,7 @@ def test_another_merchants_owner_gets_none_of_alices_invoices(request, host_clie
     for name in ("may", "note", "june"):
         assert alices_invoices[name].number not in page
         assert client.get(f"/manage/billing/invoices/{alices_invoices[name].pk}/pdf/").status_code == 404
+        assert client.get(f"/manage/billing/invoices/{alices_invoices[name].pk}/xml/").status_code == 404
     if other == "bob":
         assert alices_invoices["bobs"].number in page
     else:

@@ -150,6 +150,7 @@ TENANT_ROUTES = {
     "manage/billing/": [("GET", "/manage/billing/"), ("GET", "/manage/billing/?checkout=done")],
     "manage/billing/payment-method/": [("POST", "/manage/billing/payment-method/")],
     "manage/billing/invoices/<int:pk>/pdf/": [("GET", "/manage/billing/invoices/{invoice}/pdf/")],
+    "manage/billing/invoices/<int:pk>/xml/": [("GET", "/manage/billing/invoices/{invoice}/xml/")],
     # The rest of the back office.
     "api/schema/": [("GET", "/api/schema/")],
     "api/docs/": [("GET", "/api/docs/")],
@@ -213,6 +214,7 @@ PUBLIC_ROUTES = {
     "i18n/setlang/": [("POST", "/i18n/setlang/")],
     "billing/stripe/webhook/": [("POST", "/billing/stripe/webhook/")],
     "billing/invoices/<int:pk>/pdf/": [("GET", "/billing/invoices/{invoice}/pdf/")],
+    "billing/invoices/<int:pk>/xml/": [("GET", "/billing/invoices/{invoice}/xml/")],
     "billing/merchants/<int:pk>/payment-method/": [("POST", "/billing/merchants/{merchant}/payment-method/")],
     "": [("GET", "/")],
     "login/": [("GET", "/login/")],
