@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
 
 from billing.models import BillingAccount, Invoice
-from hq.models import TerminalLicense
+from hq.models import Contract, TerminalLicense
 from tenants.models import Merchant
 
 
@@ -53,6 +53,10 @@ def merchants_in_arrears() -> set[int]:
 
 def billing_account_for(*, merchant: Merchant) -> BillingAccount | None:
     return BillingAccount.objects.filter(merchant=merchant).first()
+
+
+def contract_for(*, merchant: Merchant) -> Contract | None:
+    return Contract.objects.filter(merchant=merchant).first()
 
 
 def licence_history(*, merchant: Merchant, today: datetime.date) -> list[dict]:

@@ -1,5 +1,5 @@
 """The merchant's billing page in its back office (owner only): invoices and cancellations with their
-PDFs, the payment method and its set-up on Stripe's page, the terminal licence's history and the
+PDFs and e-invoice XML, the payment method and its set-up on Stripe's page, the terminal licence's history and the
 contract's dates. It lives in billing because the merchant side (loyalty) must not import billing."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
@@ -16,13 +16,13 @@ from billing.forms import PaymentMethodChoiceForm
 from billing.models import Invoice
 from billing.selectors import (
     billing_account_for,
+    contract_for,
     invoices_for_merchant,
     invoices_in_arrears,
     licence_history,
     merchant_arrears_cents,
 )
 from billing.services import payment_method_checkout_start
-from hq.models import Contract
 
 
 class OwnerRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -46,7 +46,7 @@ class BillingPageView(OwnerRequiredMixin, View):
             "arrears": invoices_in_arrears(merchant=merchant),
             "arrears_cents": merchant_arrears_cents(merchant=merchant),
             "licences": licence_history(merchant=merchant, today=timezone.localdate()),
-            "contract": Contract.objects.filter(merchant=merchant).first(),
+            "contract": contract_for(merchant=merchant),
             "checkout": request.GET.get("checkout", ""),
         })
 
