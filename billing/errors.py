@@ -19,3 +19,15 @@ class InvoiceNotCancellable(BillingError):
 
 class CancellationReasonRequired(BillingError):
     message = _("A cancellation needs a reason.")
+
+
+class PaymentsNotConfigured(BillingError):
+    message = _("Payments through Stripe are not configured.")
+
+
+class PaymentMethodTypeUnknown(BillingError):
+    message = _("Choose SEPA Direct Debit or a card.")
+
+
+class PaymentProviderUnavailable(BillingError):
+    message = _("Stripe cannot be reached right now; please try again in a few minutes.")

@@ -134,6 +134,23 @@ class BillingAccount(models.Model):
         default=PaymentMethodType.SEPA_DEBIT,
     )
     default_payment_method_id = models.CharField(max_length=255, blank=True)
+    # What the merchant may see of the method (never the whole card number or IBAN), as Stripe
+    # reported it when it was set up through Checkout.
+    card_brand = models.CharField(_("card brand"), max_length=20, blank=True)
+    card_exp_month = models.PositiveSmallIntegerField(_("card expiry month"), null=True, blank=True)
+    card_exp_year = models.PositiveSmallIntegerField(_("card expiry year"), null=True, blank=True)
+    payment_method_last4 = models.CharField(_("last four digits"), max_length=4, blank=True)
+    sepa_bank_code = models.CharField(_("bank code"), max_length=20, blank=True)
+    sepa_country = models.CharField(_("bank country"), max_length=2, blank=True)
+    sepa_mandate_reference = models.CharField(_("mandate reference"), max_length=100, blank=True)
+    # The set-up (Stripe's SetupIntent) the method came from, and when it was made: a repeated or
+    # late report of the same or an older set-up leaves a newer method in place.
+    setup_intent_id = models.CharField(max_length=255, blank=True)
+    payment_method_set_up_at = models.DateTimeField(_("payment method set up at"), null=True, blank=True)
+    # Our own clock: when a set-up on Stripe's page was last started, and when we last recorded a
+    # method. Coming back from Stripe, the method is "being confirmed" until the webhook is in.
+    checkout_started_at = models.DateTimeField(null=True, blank=True)
+    payment_method_recorded_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -142,6 +159,21 @@ class BillingAccount(models.Model):
 
     def __str__(self):
         return f"{self.merchant} ({self.stripe_customer_id or '-'})"
+
+    @property
+    def has_payment_method(self) -> bool:
+        return bool(self.default_payment_method_id)
+
+    @property
+    def is_card(self) -> bool:
+        return self.payment_method_type == self.PaymentMethodType.CARD
+
+    @property
+    def checkout_pending(self) -> bool:
+        """A set-up was started on Stripe's page and its webhook has not recorded a method since."""
+        if self.checkout_started_at is None:
+            return False
+        return self.payment_method_recorded_at is None or self.payment_method_recorded_at < self.checkout_started_at
 
 
 class StripeEvent(models.Model):

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 
 from billing.errors import CompanyProfileMissing
-from billing.models import Invoice
+from billing.models import BillingAccount, Invoice
 from billing.tax import vat_cents, vat_treatment
-from hq.models import CompanyProfile
+from hq.models import CompanyProfile, Contract, TerminalLicense
 from hq.services import license_count_in_force, month_start, next_month
 from tenants.models import Merchant
 
@@ -96,3 +96,49 @@ def invoices_failed() -> QuerySet[Invoice]:
 
 def invoices_payment_due(*, now: datetime.datetime) -> QuerySet[Invoice]:
     return invoices_failed().filter(next_retry_at__lte=now)
+
+
+def invoices_awaiting_collection(*, merchant: Merchant) -> QuerySet[Invoice]:
+    """The merchant's open invoices with no payment under way: they found no payment method."""
+    return (Invoice.objects.filter(merchant=merchant, kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN,
+                                   stripe_payment_intent_id="", gross_cents__gt=0)
+            .order_by("year", "sequence"))
+
+
+# The one rule for arrears: an invoice whose payment failed after the last retry (none is due any
+# more) is unpaid for good until someone acts. The console's list and merchant page both ask here.
+IN_ARREARS = Q(kind=Invoice.Kind.INVOICE, status=Invoice.Status.FAILED, next_retry_at__isnull=True)
+
+
+def invoices_in_arrears(*, merchant: Merchant) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(IN_ARREARS, merchant=merchant).order_by("year", "sequence")
+
+
+def merchant_arrears_cents(*, merchant: Merchant) -> int:
+    """What the merchant owes after the last retry; 0: not in arrears."""
+    return invoices_in_arrears(merchant=merchant).aggregate(total=Sum("gross_cents"))["total"] or 0
+
+
+def merchants_in_arrears() -> set[int]:
+    """The ids of the merchants in arrears, for a list of merchants in one query."""
+    return set(Invoice.objects.filter(IN_ARREARS).values_list("merchant_id", flat=True).distinct())
+
+
+def billing_account_for(*, merchant: Merchant) -> BillingAccount | None:
+    return BillingAccount.objects.filter(merchant=merchant).first()
+
+
+def contract_for(*, merchant: Merchant) -> Contract | None:
+    return Contract.objects.filter(merchant=merchant).first()
+
+
+def licence_history(*, merchant: Merchant, today: datetime.date) -> list[dict]:
+    """Every change of the merchant's terminal licence, newest first, each with its monthly fee
+    (net cents) and whether it is the one in force today, one still to come, or an earlier one."""
+    this_month = today.replace(day=1)
+    changes = list(TerminalLicense.objects.filter(merchant=merchant).order_by("-effective_month", "-id"))
+    in_force = next((change for change in changes if change.effective_month <= this_month), None)
+    return [{"licence": change, "fee_cents": change.count * settings.BILLING_TERMINAL_FEE_CENTS,
+             "state": ("coming" if change.effective_month > this_month
+                       else "current" if change is in_force else "earlier")}
+            for change in changes]

@@ -5,17 +5,27 @@ import logging
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
 from billing import documents, stripe_gateway
-from billing.errors import CancellationReasonRequired, CompanyProfileMissing, InvoiceNotCancellable
+from billing.errors import (
+    CancellationReasonRequired,
+    CompanyProfileMissing,
+    InvoiceNotCancellable,
+    PaymentMethodTypeUnknown,
+    PaymentProviderUnavailable,
+    PaymentsNotConfigured,
+)
 from billing.models import BillingAccount, Invoice, InvoiceLine, InvoiceNumberCounter, StripeEvent
-from billing.selectors import invoice_amounts, invoices_payment_due
+from billing.selectors import invoice_amounts, invoices_awaiting_collection, invoices_payment_due
 from hq.audit import fields_of, operator_audit
+from hq.models import CompanyProfile
 from hq.services import month_start
 from tenants.models import Merchant
 
@@ -209,21 +219,51 @@ def invoices_undelivered_requeue(*, older_than: datetime.datetime) -> int:
 
 # --- Payment -----------------------------------------------------------------------------------
 
+PAYMENT_METHOD_FIELDS = (
+    "payment_method_type", "default_payment_method_id", "card_brand", "card_exp_month", "card_exp_year",
+    "payment_method_last4", "sepa_bank_code", "sepa_country", "sepa_mandate_reference", "setup_intent_id",
+    "payment_method_set_up_at",
+)
+
+
+def _payment_method_store(account: BillingAccount, *, actor, **fields) -> BillingAccount:
+    """Under the account's lock: the method and what the merchant may see of it, audited; then the
+    merchant's open invoices that found no method are collected."""
+    before = fields_of(account, "payment_method_type", "default_payment_method_id", "setup_intent_id")
+    for name in PAYMENT_METHOD_FIELDS:
+        setattr(account, name, fields.get(name, BillingAccount._meta.get_field(name).get_default()))
+    account.payment_method_recorded_at = timezone.now()
+    account.save(update_fields=[*PAYMENT_METHOD_FIELDS, "payment_method_recorded_at", "updated_at"])
+    operator_audit(actor=actor, action="billing.payment_method", merchant=account.merchant, target=account,
+                   before=before, after=fields_of(account, "payment_method_type", "default_payment_method_id",
+                                                  "setup_intent_id", "payment_method_last4"))
+    _uncollected_invoices_queue(account.merchant)
+    return account
+
+
 @transaction.atomic
 def billing_account_payment_method_set(*, merchant: Merchant, payment_method_type: str,
-                                       payment_method_id: str, actor) -> BillingAccount:
-    """Record the merchant's default payment method (set up at Stripe, e.g. a SEPA mandate)."""
+                                       payment_method_id: str, actor,
+                                       set_up: stripe_gateway.PaymentMethodSetUp | None = None) -> BillingAccount:
+    """Record the merchant's default payment method: by its id alone when it was set up at Stripe
+    by other means than our Checkout (e.g. in Stripe's dashboard), or with what `set_up` says of it."""
     if payment_method_type not in BillingAccount.PaymentMethodType.values:
         raise ValueError(f"Unknown payment method type {payment_method_type!r}.")
     account, _created = BillingAccount.objects.get_or_create(merchant=merchant)
-    account = BillingAccount.objects.select_for_update().get(pk=account.pk)
-    before = fields_of(account, "payment_method_type", "default_payment_method_id")
-    account.payment_method_type = payment_method_type
-    account.default_payment_method_id = payment_method_id
-    account.save(update_fields=["payment_method_type", "default_payment_method_id", "updated_at"])
-    operator_audit(actor=actor, action="billing.payment_method", merchant=merchant, target=account,
-                   before=before, after=fields_of(account, "payment_method_type", "default_payment_method_id"))
-    return account
+    account = BillingAccount.objects.select_for_update().select_related("merchant").get(pk=account.pk)
+    return _payment_method_store(account, actor=actor, payment_method_type=payment_method_type,
+                                 default_payment_method_id=payment_method_id,
+                                 **(_set_up_fields(set_up) if set_up else {}))
+
+
+def _set_up_fields(set_up: stripe_gateway.PaymentMethodSetUp) -> dict:
+    return {
+        "card_brand": set_up.card_brand, "card_exp_month": set_up.card_exp_month,
+        "card_exp_year": set_up.card_exp_year, "payment_method_last4": set_up.last4,
+        "sepa_bank_code": set_up.sepa_bank_code, "sepa_country": set_up.sepa_country,
+        "sepa_mandate_reference": set_up.mandate_reference, "setup_intent_id": set_up.setup_intent_id,
+        "payment_method_set_up_at": set_up.created,
+    }
 
 
 def _billing_account_with_customer(*, merchant: Merchant) -> BillingAccount:
@@ -258,6 +298,7 @@ def _payment_attempt(invoice: Invoice, *, now: datetime.datetime) -> None:
             result = stripe_gateway.payment_intent_confirm(
                 intent_id=invoice.stripe_payment_intent_id,
                 payment_method_id=account.default_payment_method_id,
+                payment_method_type=account.payment_method_type,
                 idempotency_key=f"{invoice.number}-retry-{invoice.payment_attempts}",
             )
     except stripe_gateway.PaymentDeclined as declined:
@@ -280,7 +321,9 @@ def _invoice_lock(invoice: Invoice) -> Invoice:
 
 
 def invoice_payment_collect(*, invoice: Invoice) -> Invoice:
-    """The first collection of an open invoice. Does nothing when it has an intent already."""
+    """The first collection of an open invoice. Does nothing when it has an intent already, and
+    waits while the merchant has no payment method: an intent nobody can confirm would only sit
+    at Stripe. Recording the method queues the collection (`_uncollected_invoices_queue`)."""
     if not stripe_gateway.stripe_enabled():
         logger.warning("Stripe is not configured; invoice %s is not collected.", invoice.number)
         return invoice
@@ -290,8 +333,36 @@ def invoice_payment_collect(*, invoice: Invoice) -> Invoice:
         if (invoice.kind != Kind.INVOICE or invoice.status != Status.OPEN
                 or invoice.stripe_payment_intent_id or invoice.gross_cents <= 0):
             return invoice
+        account = BillingAccount.objects.filter(merchant=invoice.merchant).first()
+        if account is None or not account.has_payment_method:
+            logger.info("Invoice %s waits for %s's payment method.", invoice.number,
+                        invoice.merchant.schema_name)
+            return invoice
         _payment_attempt(invoice, now=timezone.now())
     return invoice
+
+
+def _uncollected_invoices_queue(merchant: Merchant) -> None:
+    from billing.tasks import merchant_invoices_collect
+
+    transaction.on_commit(lambda: merchant_invoices_collect.delay(merchant.pk), robust=True)
+
+
+def invoices_uncollected_collect(*, merchant: Merchant) -> int:
+    """After a new payment method: collect the merchant's open invoices that found none, and try
+    its failed ones again now rather than at their next retry (also those whose retries had run
+    out). Returns how many were tried."""
+    waiting = list(invoices_awaiting_collection(merchant=merchant))
+    for invoice in waiting:
+        invoice_payment_collect(invoice=invoice)
+    now = timezone.now()
+    failed = list(Invoice.objects.filter(merchant=merchant, kind=Kind.INVOICE, status=Status.FAILED)
+                  .order_by("year", "sequence"))
+    for invoice in failed:
+        # Due now; should Stripe be away, the daily run tries it then.
+        Invoice.objects.filter(pk=invoice.pk, status=Status.FAILED).update(next_retry_at=now)
+        invoice_payment_retry(invoice=invoice, now=now)
+    return len(waiting) + len(failed)
 
 
 def invoice_payment_retry(*, invoice: Invoice, now: datetime.datetime) -> Invoice:
@@ -359,6 +430,7 @@ def _payment_failure_record(invoice: Invoice, *, error: str, now: datetime.datet
                    target=invoice, before={"status": Status.OPEN},
                    after={"status": invoice.status, "attempts": invoice.payment_attempts,
                           "error": invoice.last_payment_error, "next_retry_at": invoice.next_retry_at})
+    _payment_failure_notice_queue(invoice)
     if not retries_left:
         number, attempts = invoice.number, invoice.payment_attempts
         transaction.on_commit(lambda: send_mail(
@@ -369,7 +441,108 @@ def _payment_failure_record(invoice: Invoice, *, error: str, now: datetime.datet
         ), robust=True)
 
 
+def _payment_failure_notice_queue(invoice: Invoice) -> None:
+    """The merchant hears of each failed collection: when the next try is (or that none is left)
+    and where to change the payment method."""
+    from tenants.accounts.invitations import merchant_url
+
+    company = CompanyProfile.objects.filter(merchant=invoice.merchant).first()
+    if company is None or not company.billing_email:
+        return
+    context = {
+        "invoice": invoice, "company": company, "operator": settings.BILLING_OPERATOR,
+        "billing_page": merchant_url(invoice.merchant, reverse("billing_manage:home", urlconf="config.urls_tenant")),
+    }
+    # The merchant's invoices and their e-mails are German, whoever's request this is.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Payment of invoice %(number)s failed") % {"number": invoice.number}
+        body = render_to_string("billing/email/payment_failed.txt", context)
+    message = EmailMessage(subject=subject, body=body, to=[company.billing_email],
+                           reply_to=[settings.BILLING_OPERATOR["email"]])
+    transaction.on_commit(message.send, robust=True)
+
+
+# --- Payment methods: Stripe Checkout in setup mode --------------------------------------------
+
+@transaction.atomic
+def payment_method_checkout_start(*, merchant: Merchant, payment_method_type: str, success_url: str,
+                                  cancel_url: str, locale: str, actor) -> str:
+    """Start setting up a SEPA mandate or a card on Stripe's page (Checkout in setup mode) and
+    return that page's address. The Stripe customer is made on first need. The method is recorded
+    by the webhook once the merchant has finished there (`stripe_event_receive`)."""
+    if payment_method_type not in BillingAccount.PaymentMethodType.values:
+        raise PaymentMethodTypeUnknown()
+    if not stripe_gateway.stripe_enabled():
+        raise PaymentsNotConfigured()
+    if not CompanyProfile.objects.filter(merchant=merchant).exists():
+        raise CompanyProfileMissing()
+    try:
+        account = _billing_account_with_customer(merchant=merchant)
+        session = stripe_gateway.checkout_setup_session_create(
+            customer_id=account.stripe_customer_id, payment_method_type=payment_method_type,
+            merchant_id=merchant.pk, success_url=success_url, cancel_url=cancel_url, locale=locale,
+        )
+    except stripe_gateway.TRANSIENT_ERRORS as error:
+        # Rolled back; the customer's idempotency key gives the same customer on the next try.
+        raise PaymentProviderUnavailable() from error
+    account.checkout_started_at = timezone.now()
+    account.save(update_fields=["checkout_started_at", "updated_at"])
+    operator_audit(actor=actor, action="billing.checkout_start", merchant=merchant, target=account,
+                   after={"session": session.id, "payment_method_type": payment_method_type})
+    return session.url
+
+
+def _text_of(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _setup_intent_record(*, setup_intent_id: str, customer_id: str, merchant_id: str) -> None:
+    """Record the payment method of a SetupIntent that a webhook reports as done: only for the
+    merchant the customer and the metadata both name, as Stripe itself has the SetupIntent, and
+    once (a second event about the same or an older set-up changes nothing)."""
+    if not (setup_intent_id and customer_id and merchant_id):
+        logger.warning("A set-up webhook without a customer or merchant (%s) is ignored.", setup_intent_id)
+        return
+    account = (BillingAccount.objects.select_for_update().select_related("merchant")
+               .filter(stripe_customer_id=customer_id).first())
+    if account is None or str(account.merchant_id) != merchant_id:
+        logger.warning("Set-up %s names customer %s and merchant %s, which do not belong together; "
+                       "ignored.", setup_intent_id, customer_id, merchant_id)
+        return
+    if account.setup_intent_id == setup_intent_id:
+        return
+    set_up = stripe_gateway.setup_intent_retrieve(setup_intent_id=setup_intent_id)
+    if (set_up.customer_id, set_up.merchant_id) != (customer_id, merchant_id):
+        logger.warning("Stripe's set-up %s is not the merchant %s's; ignored.", setup_intent_id, merchant_id)
+        return
+    if set_up.status != "succeeded" or not set_up.payment_method_id \
+            or set_up.payment_method_type not in BillingAccount.PaymentMethodType.values:
+        logger.info("Set-up %s is %s (%s); not recorded.", setup_intent_id, set_up.status,
+                    set_up.payment_method_type)
+        return
+    if account.payment_method_set_up_at and set_up.created < account.payment_method_set_up_at:
+        return  # a late report of a set-up the merchant has replaced since
+    _payment_method_store(account, actor="system:stripe-checkout", payment_method_type=set_up.payment_method_type,
+                          default_payment_method_id=set_up.payment_method_id, **_set_up_fields(set_up))
+
+
 # --- Stripe webhooks ---------------------------------------------------------------------------
+
+def _checkout_session_completed(session: dict, *, now: datetime.datetime) -> None:
+    if session.get("mode") != "setup":
+        return
+    setup_intent = session.get("setup_intent")
+    _setup_intent_record(
+        setup_intent_id=_text_of(setup_intent.get("id") if isinstance(setup_intent, dict) else setup_intent),
+        customer_id=_text_of(session.get("customer")),
+        merchant_id=_text_of((session.get("metadata") or {}).get("merchant_id")),
+    )
+
+
+def _setup_intent_succeeded(intent: dict, *, now: datetime.datetime) -> None:
+    _setup_intent_record(setup_intent_id=intent["id"], customer_id=_text_of(intent.get("customer")),
+                         merchant_id=_text_of((intent.get("metadata") or {}).get("merchant_id")))
+
 
 def _invoice_for_intent(intent: dict) -> Invoice | None:
     invoices = Invoice.objects.select_for_update().filter(kind=Kind.INVOICE)
@@ -397,6 +570,9 @@ def _intent_failed(intent: dict, *, now: datetime.datetime) -> None:
 EVENT_HANDLERS = {
     "payment_intent.succeeded": _intent_succeeded,
     "payment_intent.payment_failed": _intent_failed,
+    # Either of the two reports a finished set-up on Stripe's page; whichever comes first records it.
+    "checkout.session.completed": _checkout_session_completed,
+    "setup_intent.succeeded": _setup_intent_succeeded,
 }
 
 

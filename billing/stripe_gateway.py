@@ -1,5 +1,6 @@
-"""Stripe at the HTTP boundary: customers, payment intents and webhook signatures. The rest of
-billing talks to Stripe only through these functions."""
+"""Stripe at the HTTP boundary: customers, payment intents, Checkout's set-up of a payment method
+and webhook signatures. The rest of billing talks to Stripe only through these functions."""
+import datetime
 import json
 from dataclasses import dataclass
 
@@ -69,7 +70,8 @@ def payment_intent_create(*, amount_cents: int, customer_id: str, payment_method
     """A euro payment intent, confirmed off-session at once when the customer has a method."""
     params = {
         "amount": amount_cents, "currency": "eur", "customer": customer_id,
-        "payment_method_types": [payment_method_type], "description": description,
+        # Since API version 2026-09-30 Stripe refuses payment_method_types with a 400.
+        "allowed_payment_method_types": [payment_method_type], "description": description,
         "metadata": metadata,
     }
     if payment_method_id:
@@ -83,9 +85,11 @@ def payment_intent_create(*, amount_cents: int, customer_id: str, payment_method
     return IntentResult(id=intent.id, status=intent.status)
 
 
-def payment_intent_confirm(*, intent_id: str, payment_method_id: str,
+def payment_intent_confirm(*, intent_id: str, payment_method_id: str, payment_method_type: str,
                            idempotency_key: str) -> IntentResult:
-    params = {"off_session": True}
+    """A retry. The type is given again: the merchant may have replaced a card by a SEPA mandate
+    since the intent was made."""
+    params = {"off_session": True, "allowed_payment_method_types": [payment_method_type]}
     if payment_method_id:
         params["payment_method"] = payment_method_id
     try:
@@ -95,6 +99,86 @@ def payment_intent_confirm(*, intent_id: str, payment_method_id: str,
     except stripe.CardError as error:
         raise _declined(error, fallback_intent_id=intent_id) from error
     return IntentResult(id=intent.id, status=intent.status)
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str  # Stripe's hosted page
+
+
+def checkout_setup_session_create(*, customer_id: str, payment_method_type: str, merchant_id: int,
+                                  success_url: str, cancel_url: str, locale: str) -> CheckoutSession:
+    """A Checkout Session in setup mode: Stripe's page collects a SEPA mandate or a card for later
+    payments off-session. The merchant's id rides along on the session and its SetupIntent, so
+    that the webhook can check whom the method is for."""
+    metadata = {"merchant_id": str(merchant_id)}
+    session = _client().v1.checkout.sessions.create(params={
+        "mode": "setup", "currency": "eur", "customer": customer_id,
+        # Since API version 2026-09-30 a session takes this filter instead of payment_method_types.
+        "allowed_payment_method_types": [payment_method_type],
+        "success_url": success_url, "cancel_url": cancel_url, "locale": locale,
+        "client_reference_id": str(merchant_id), "metadata": metadata,
+        "setup_intent_data": {"metadata": metadata},
+    })
+    return CheckoutSession(id=session.id, url=session.url)
+
+
+@dataclass(frozen=True)
+class PaymentMethodSetUp:
+    """A SetupIntent as Stripe has it, with what the merchant may see of its payment method."""
+
+    setup_intent_id: str
+    status: str  # Stripe's: succeeded, processing, requires_payment_method, ...
+    customer_id: str
+    merchant_id: str  # from the metadata we gave it; "" when there is none
+    created: datetime.datetime
+    payment_method_id: str
+    payment_method_type: str
+    last4: str = ""
+    card_brand: str = ""
+    card_exp_month: int | None = None
+    card_exp_year: int | None = None
+    sepa_bank_code: str = ""
+    sepa_country: str = ""
+    mandate_reference: str = ""
+
+
+def _id_of(value) -> str:
+    if isinstance(value, dict):
+        return str(value.get("id") or "")
+    return str(value or "")
+
+
+def setup_intent_retrieve(*, setup_intent_id: str) -> PaymentMethodSetUp:
+    """The SetupIntent with its payment method and mandate (expanded, else fetched)."""
+    client = _client()
+    intent = client.v1.setup_intents.retrieve(
+        setup_intent_id, params={"expand": ["payment_method", "mandate"]}).to_dict()
+    method = intent.get("payment_method")
+    if isinstance(method, str) and method:
+        method = client.v1.payment_methods.retrieve(method).to_dict()
+    method = method if isinstance(method, dict) else {}
+    method_type = str(method.get("type") or "")
+    card = method.get("card") or {} if method_type == "card" else {}
+    sepa = method.get("sepa_debit") or {} if method_type == "sepa_debit" else {}
+    mandate = intent.get("mandate")
+    if isinstance(mandate, str) and mandate:
+        mandate = client.v1.mandates.retrieve(mandate).to_dict()
+    mandate_details = ((mandate.get("payment_method_details") or {}).get("sepa_debit") or {}
+                       if isinstance(mandate, dict) else {})
+    return PaymentMethodSetUp(
+        setup_intent_id=str(intent["id"]), status=str(intent.get("status") or ""),
+        customer_id=_id_of(intent.get("customer")),
+        merchant_id=str((intent.get("metadata") or {}).get("merchant_id") or ""),
+        created=datetime.datetime.fromtimestamp(int(intent.get("created") or 0), tz=datetime.UTC),
+        payment_method_id=str(method.get("id") or ""), payment_method_type=method_type,
+        last4=str(card.get("last4") or sepa.get("last4") or "")[:4],
+        card_brand=str(card.get("brand") or "")[:20],
+        card_exp_month=card.get("exp_month") or None, card_exp_year=card.get("exp_year") or None,
+        sepa_bank_code=str(sepa.get("bank_code") or "")[:20], sepa_country=str(sepa.get("country") or "")[:2],
+        mandate_reference=str(mandate_details.get("reference") or "")[:100],
+    )
 
 
 def webhook_event_verify(*, payload: bytes, signature: str) -> dict:

@@ -39,6 +39,16 @@ def invoice_payment_collect(invoice_id: int) -> str:
     return collect(invoice=invoice).status if invoice else ""
 
 
+@shared_task(autoretry_for=TRANSIENT_ERRORS, **RETRY)
+def merchant_invoices_collect(merchant_id: int) -> int:
+    """Once a payment method is recorded: the merchant's open invoices that found none."""
+    from billing.services import invoices_uncollected_collect
+    from tenants.models import Merchant
+
+    merchant = Merchant.objects.filter(pk=merchant_id).first()
+    return invoices_uncollected_collect(merchant=merchant) if merchant else 0
+
+
 @shared_task
 def billing_daily() -> dict:
     from billing.services import invoices_undelivered_requeue, payments_retry_due

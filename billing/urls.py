@@ -9,4 +9,6 @@ urlpatterns = [
     path("stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
     path("invoices/<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="invoice-pdf"),
     path("invoices/<int:pk>/xml/", views.InvoiceXmlView.as_view(), name="invoice-xml"),
+    path("merchants/<int:pk>/payment-method/", views.PaymentMethodCheckoutView.as_view(),
+         name="payment-method-checkout"),
 ]

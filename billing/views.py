@@ -1,16 +1,24 @@
-"""Billing on the apex host: Stripe's webhook, and invoice PDFs and e-invoices for the operator's staff."""
+"""Billing on the apex host: Stripe's webhook, invoice PDFs and e-invoices for the operator's staff,
+and the operator's start of a merchant's payment method set-up on Stripe's page."""
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from billing.documents import invoice_xml
+from billing.errors import BillingError
+from billing.forms import PaymentMethodChoiceForm
 from billing.models import Invoice
-from billing.services import stripe_event_receive
-from billing.stripe_gateway import WebhookEventMalformed, WebhookSignatureInvalid
+from billing.services import payment_method_checkout_start, stripe_event_receive
+from billing.stripe_gateway import TRANSIENT_ERRORS, WebhookEventMalformed, WebhookSignatureInvalid
+from billing.views_manage import redirect_see_other
 from hq.access import OperatorRequiredMixin
+from tenants.selectors import merchant_list
 
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature on the body authenticates it.
@@ -21,6 +29,9 @@ def stripe_webhook(request):
                              signature=request.headers.get("Stripe-Signature", ""))
     except (WebhookSignatureInvalid, WebhookEventMalformed):
         return HttpResponseBadRequest()
+    except TRANSIENT_ERRORS:
+        # Stripe was away while we asked about the event: nothing is kept, Stripe sends it again.
+        return HttpResponse(status=503)
     return HttpResponse()
 
 
@@ -44,3 +55,27 @@ class InvoiceXmlView(OperatorRequiredMixin, View):
         response.headers["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=f"{invoice.number}.xml")
         return response
+
+
+class PaymentMethodCheckoutView(OperatorRequiredMixin, View):
+    """The operator sets up a merchant's SEPA mandate or card on Stripe's page (e.g. on the phone
+    with the merchant); Stripe sends them back to the merchant's page in the console."""
+
+    def post(self, request, pk):
+        merchant = get_object_or_404(merchant_list(), pk=pk)
+        page = request.build_absolute_uri(reverse("merchant-detail", args=[merchant.pk]))
+        form = PaymentMethodChoiceForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+            return redirect("merchant-detail", pk=merchant.pk)
+        try:
+            url = payment_method_checkout_start(
+                merchant=merchant, payment_method_type=form.cleaned_data["payment_method_type"],
+                success_url=f"{page}?checkout=done#payment-method",
+                cancel_url=f"{page}?checkout=cancelled#payment-method",
+                locale=translation.get_language() or "de", actor=request.user,
+            )
+        except BillingError as error:
+            messages.error(request, str(error))
+            return redirect("merchant-detail", pk=merchant.pk)
+        return redirect_see_other(url)

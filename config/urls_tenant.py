@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/cards/", include("hq.printing.urls_manage")),
+    path("manage/billing/", include("billing.urls_manage")),
     path("manage/", include("loyalty.urls_manage")),
     path("api/", include("loyalty.api.urls")),
     path("pos/", include("loyalty.pos.urls")),

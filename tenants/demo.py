@@ -5,6 +5,9 @@ OPERATOR_PASSWORD = "stammkunde"
 DEMO_SUBDOMAIN = "demo"
 DEMO_OWNER_EMAIL = "owner@demo.localhost"
 DEMO_OWNER_PASSWORD = "demo"
+# A second merchant, in arrears: its last invoice's direct debit failed after every retry.
+ARREARS_SUBDOMAIN = "eiscafe"
+ARREARS_OWNER_EMAIL = "owner@eiscafe.localhost"
 DEMO_CASHIER_EMAIL = "kasse@demo.localhost"  # signs in at the till (/pos/) with the owner's password
 DEMO_MANAGER_EMAIL = "leitung@demo.localhost"  # the back office as a manager, the owner's password
 # The customer portal: Anna signs in with a password (Ben by a sign-in link, which the console shows),

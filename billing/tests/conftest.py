@@ -76,3 +76,17 @@ def sent(invoice):
     invoice_send(invoice=invoice)
     invoice.refresh_from_db()
     return invoice
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks queued by the code under test run at once in the test's thread (and transaction),
+    instead of waiting in Redis for a worker this test does not start."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    try:
+        yield app
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = before

@@ -12,6 +12,8 @@ from billing.services import (
     invoice_cancel,
     invoice_create_for_month,
     invoice_send,
+    payment_method_checkout_start,
+    stripe_event_receive,
 )
 from hq.models import CompanyProfile, Contract, OperatorAuditLog
 from hq.printing.services import print_order_advance, print_order_create, print_order_submit
@@ -32,6 +34,12 @@ D = datetime.date
 def _new_rows(since: int) -> list[tuple[str, object]]:
     return [(row.action, row.actor_id or row.actor_label)
             for row in OperatorAuditLog.objects.filter(pk__gt=since).order_by("pk")]
+
+
+def _webhook(payload: bytes) -> None:
+    from tests.support.fake_stripe import webhook_signature
+
+    stripe_event_receive(payload=payload, signature=webhook_signature(payload))
 
 
 def _last_id() -> int:
@@ -71,6 +79,12 @@ def test_each_operator_write_leaves_its_row(alice, mailoutbox, fake_stripe, sett
         (lambda: contract_notice_give(contract=Contract.objects.get(merchant=alice), given_on=today,
                                       actor=operator),
          [("contract.notice", operator.pk), ("merchant.status", operator.pk)]),
+        (lambda: payment_method_checkout_start(merchant=alice, payment_method_type="sepa_debit",
+                                               success_url="http://x/", cancel_url="http://x/", locale="de",
+                                               actor=operator),
+         [("billing.checkout_start", operator.pk)]),
+        (lambda: _webhook(fake_stripe.complete_checkout(next(iter(fake_stripe.sessions)))),
+         [("billing.payment_method", "system:stripe-checkout")]),
     ]
 
     for write, expected in steps:

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from billing import tasks
 from billing.models import BillingAccount, Invoice, StripeEvent
-from billing.services import invoice_cancel, payments_retry_due
+from billing.services import billing_account_payment_method_set, invoice_cancel, payments_retry_due
+from hq.models import OperatorAuditLog
 from tests.support.fake_stripe import webhook_event
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def test_payment_intent_is_created_once_even_when_the_task_runs_twice(alice, ope
     assert create.idempotency_key == invoice.number
     assert create.params == {
         "amount": str(invoice.gross_cents), "currency": "eur", "customer": customer["id"],
-        "payment_method": "pm_sepa_alice", "payment_method_types[0]": "sepa_debit",
+        "payment_method": "pm_sepa_alice", "allowed_payment_method_types[0]": "sepa_debit",
         "confirm": "true", "off_session": "true", "description": f"Stammkunde {invoice.number}",
         "metadata[invoice_number]": invoice.number,
     }
@@ -61,18 +62,53 @@ def test_a_card_payment_settles_at_once(alice, open_invoice, fake_stripe):
     invoice.refresh_from_db()
     assert invoice.status == "paid"
     assert invoice.paid_at is not None
-    assert fake_stripe.requests_to("POST", "/v1/payment_intents")[0].params["payment_method_types[0]"] == "card"
+    assert fake_stripe.requests_to("POST", "/v1/payment_intents")[0].params["allowed_payment_method_types[0]"] == "card"
 
 
-def test_without_a_payment_method_the_intent_waits_unconfirmed(alice, open_invoice, fake_stripe):
+def test_without_a_payment_method_no_intent_is_made_and_the_invoice_waits(alice, open_invoice, fake_stripe):
     invoice = open_invoice(alice, payment_method_id="")
 
     tasks.invoice_payment_collect(invoice.pk)
 
-    [create] = fake_stripe.requests_to("POST", "/v1/payment_intents")
-    assert "confirm" not in create.params and "payment_method" not in create.params
+    assert fake_stripe.requests == []  # neither a customer nor an intent nobody could confirm
     invoice.refresh_from_db()
-    assert (invoice.status, invoice.payment_attempts) == ("open", 0)
+    assert (invoice.status, invoice.payment_attempts, invoice.stripe_payment_intent_id) == ("open", 0, "")
+    assert not OperatorAuditLog.objects.filter(action="invoice.payment_attempt").exists()
+
+
+def test_recording_a_method_collects_the_invoices_that_found_none(
+        alice, bob, open_invoice, fake_stripe, eager_tasks, django_capture_on_commit_callbacks):
+    waiting = open_invoice(alice, method="card", payment_method_id="")
+    bobs = open_invoice(bob, method="card", payment_method_id="")
+    tasks.invoice_payment_collect(waiting.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_account_payment_method_set(merchant=alice, payment_method_type="card",
+                                           payment_method_id="pm_card_new", actor=None)
+
+    [create] = fake_stripe.requests_to("POST", "/v1/payment_intents")
+    assert (create.params["payment_method"], create.idempotency_key) == ("pm_card_new", waiting.number)
+    assert Invoice.objects.get(pk=waiting.pk).status == "paid"
+    assert Invoice.objects.get(pk=bobs.pk).status == "open"  # bob still has no method
+
+
+def test_a_new_method_tries_a_failed_invoice_again_at_once_with_its_type(
+        alice, open_invoice, fake_stripe, eager_tasks, django_capture_on_commit_callbacks):
+    invoice = open_invoice(alice, method="card", payment_method_id="pm_card_old")
+    fake_stripe.fail_next_confirmation("Your card has expired.", code="expired_card")
+    tasks.invoice_payment_collect(invoice.pk)
+    intent_id = Invoice.objects.get(pk=invoice.pk).stripe_payment_intent_id
+
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_account_payment_method_set(merchant=alice, payment_method_type="sepa_debit",
+                                           payment_method_id="pm_sepa_new", actor=None)
+
+    [confirm] = fake_stripe.requests_to("POST", f"/v1/payment_intents/{intent_id}/confirm")
+    assert confirm.params == {"off_session": "true", "payment_method": "pm_sepa_new",
+                              "allowed_payment_method_types[0]": "sepa_debit"}
+    retried = Invoice.objects.get(pk=invoice.pk)
+    assert (retried.status, retried.payment_attempts, retried.next_retry_at) == ("open", 1, None)  # SEPA: processing
+    assert len(fake_stripe.requests_to("POST", "/v1/payment_intents")) == 1
 
 
 def test_failed_payment_is_retried_after_three_days_and_then_succeeds(
@@ -104,7 +140,8 @@ def test_failed_payment_is_retried_after_three_days_and_then_succeeds(
 
     [confirm] = fake_stripe.requests_to("POST", f"/v1/payment_intents/{intent_id}/confirm")
     assert confirm.idempotency_key == f"{invoice.number}-retry-1"
-    assert confirm.params == {"off_session": "true", "payment_method": "pm_card_alice"}
+    assert confirm.params == {"off_session": "true", "payment_method": "pm_card_alice",
+                              "allowed_payment_method_types[0]": "card"}
     assert len(fake_stripe.intents) == 1
     paid = Invoice.objects.get(pk=invoice.pk)
     assert (paid.status, paid.payment_attempts, paid.next_retry_at) == ("paid", 1, None)
@@ -117,7 +154,8 @@ def test_after_three_failed_retries_the_operator_is_told_and_no_more_are_made(
     mailoutbox.clear()  # the invoice itself
     for _ in range(4):
         fake_stripe.fail_next_confirmation("Insufficient funds.", code="insufficient_funds")
-    tasks.invoice_payment_collect(invoice.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.invoice_payment_collect(invoice.pk)
 
     for _retry in (1, 2, 3):
         due = Invoice.objects.get(pk=invoice.pk).next_retry_at
@@ -127,9 +165,12 @@ def test_after_three_failed_retries_the_operator_is_told_and_no_more_are_made(
     invoice.refresh_from_db()
     assert (invoice.status, invoice.payment_attempts, invoice.next_retry_at) == ("failed", 4, None)
     assert len(fake_stripe.requests_to("POST", f"/v1/payment_intents/{invoice.stripe_payment_intent_id}/confirm")) == 3
-    [notice] = mailoutbox
+    *to_merchant, notice = mailoutbox
     assert notice.to == [settings.OPERATOR_EMAIL]
     assert invoice.number in notice.subject and "Insufficient funds." in notice.body
+    # The merchant heard of each failure; after the last one that no further try is made.
+    assert [message.to for message in to_merchant] == [["billing@alice.example"]] * 4
+    assert "http://alice.stammkunde.localhost/manage/billing/" in to_merchant[-1].body
     assert payments_retry_due(now=timezone.now() + datetime.timedelta(days=365)) == 0
     assert len(fake_stripe.requests) == 1 + 1 + 3  # customer, intent, three confirmations
 

@@ -6,7 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 
 from loyalty.models import ApiKey
@@ -20,7 +20,7 @@ class ApiKeyForm(forms.Form):
         label=gettext_lazy("Name"), max_length=100,
         help_text=gettext_lazy("Who uses it, e.g. “Cash register branch 2”: bookings made with the key "
                                "show this name."))
-    scope = forms.ChoiceField(label=gettext_lazy("May"), choices=ApiKey.Scope.choices,
+    scope = forms.ChoiceField(label=pgettext_lazy("what a key or role is allowed to do", "May"), choices=ApiKey.Scope.choices,
                               initial=ApiKey.Scope.BOOK, widget=forms.RadioSelect)
 
 

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django_otp import login as otp_login
 
@@ -46,7 +46,7 @@ class RoleChangeForm(forms.Form):
 class CustomRoleForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name of the role"), max_length=80)
     capabilities = forms.MultipleChoiceField(
-        label=gettext_lazy("May"), widget=forms.CheckboxSelectMultiple,
+        label=pgettext_lazy("what a key or role is allowed to do", "May"), widget=forms.CheckboxSelectMultiple,
         choices=[(capability.key, capability.label) for capability in CAPABILITIES],
         help_text=gettext_lazy("Any page of the back office includes “Use the back office”."))
 

@@ -149,6 +149,11 @@ TENANT_ROUTES = {
     # Card reorders and the print files of the merchant's own orders (hq/printing/views_manage.py).
     "manage/cards/": [("GET", "/manage/cards/"), ("POST", "/manage/cards/")],
     "manage/cards/<int:pk>/files/<int:part>.pdf": [("GET", "/manage/cards/{print_order}/files/1.pdf")],
+    # The merchant's billing page (billing/urls_manage.py).
+    "manage/billing/": [("GET", "/manage/billing/"), ("GET", "/manage/billing/?checkout=done")],
+    "manage/billing/payment-method/": [("POST", "/manage/billing/payment-method/")],
+    "manage/billing/invoices/<int:pk>/pdf/": [("GET", "/manage/billing/invoices/{invoice}/pdf/")],
+    "manage/billing/invoices/<int:pk>/xml/": [("GET", "/manage/billing/invoices/{invoice}/xml/")],
     # The rest of the back office.
     "api/schema/": [("GET", "/api/schema/")],
     "api/docs/": [("GET", "/api/docs/")],
@@ -213,6 +218,7 @@ PUBLIC_ROUTES = {
     "billing/stripe/webhook/": [("POST", "/billing/stripe/webhook/")],
     "billing/invoices/<int:pk>/pdf/": [("GET", "/billing/invoices/{invoice}/pdf/")],
     "billing/invoices/<int:pk>/xml/": [("GET", "/billing/invoices/{invoice}/xml/")],
+    "billing/merchants/<int:pk>/payment-method/": [("POST", "/billing/merchants/{merchant}/payment-method/")],
     "": [("GET", "/")],
     "login/": [("GET", "/login/")],
     "login/code/": [("GET", "/login/code/")],

@@ -1,10 +1,10 @@
 """The operator's side of the demo for `make dev`: an operator login, and the demo merchant onboarded
 through the console's own service (company data, contract, terminal licence, a first print order of
-blank cards, delivered long since and nearly handed out, so the reorder hint shows), so the console
-shows a merchant as the operator would have set it up, audit log included. A second merchant, a
-café, has print orders in every other status: asked for in its back office, ordered, in print and
-shipped. `seed_demo` then fills the demo merchant's programs, cardholders and bookings. Running it
-again changes nothing that is already there."""
+blank cards, delivered long since and nearly handed out, so the reorder hint shows; a SEPA mandate
+on file), so the console shows a merchant as the operator would have set it up, audit log included.
+A second merchant, a café, has print orders in every other status: asked for in its back office,
+ordered, in print and shipped; a third is in arrears. `seed_demo` then fills the demo merchant's
+programs, cardholders and bookings. Running it again changes nothing that is already there."""
 import datetime
 
 from django.core.management.base import BaseCommand
@@ -12,6 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from billing.models import Invoice
+from billing.services import billing_account_payment_method_set, invoice_create_for_month
+from billing.stripe_gateway import PaymentMethodSetUp
 from hq.models import PrintOrder
 from hq.onboarding import merchant_onboard
 from hq.printing.services import (
@@ -23,6 +26,8 @@ from hq.printing.services import (
 from hq.services import terminal_license_change
 from tenants.accounts.models import User
 from tenants.demo import (
+    ARREARS_OWNER_EMAIL,
+    ARREARS_SUBDOMAIN,
     DEMO_OWNER_EMAIL,
     DEMO_OWNER_PASSWORD,
     DEMO_SUBDOMAIN,
@@ -58,6 +63,8 @@ class Command(BaseCommand):
             self.onboard_demo(operator)
         if not Merchant.objects.filter(schema_name=CAFE_SUBDOMAIN).exists():
             self.onboard_cafe(operator)
+        if not Merchant.objects.filter(schema_name=ARREARS_SUBDOMAIN).exists():
+            self.onboard_in_arrears(operator)
 
     @transaction.atomic
     def onboard_demo(self, operator: User) -> None:
@@ -78,6 +85,14 @@ class Command(BaseCommand):
         # A second till since the Christmas business of the month before last.
         terminal_license_change(merchant=merchant, count=3, actor=operator, reason="zweite Filiale",
                                 effective_on=(today.replace(day=1) - datetime.timedelta(days=40)).replace(day=1))
+        # The SEPA mandate as Stripe's Checkout would have reported it (Stripe is not called locally).
+        billing_account_payment_method_set(
+            merchant=merchant, payment_method_type="sepa_debit", payment_method_id="pm_demo_sepa", actor=operator,
+            set_up=PaymentMethodSetUp(
+                setup_intent_id="seti_demo", status="succeeded", customer_id="", merchant_id=str(merchant.pk),
+                created=timezone.now(), payment_method_id="pm_demo_sepa", payment_method_type="sepa_debit",
+                last4="3000", sepa_bank_code="37040044", sepa_country="DE", mandate_reference="STAMMKUNDE-DEMO-0001"),
+        )
         with schema_context(merchant.schema_name):
             owner = User.objects.get(email=DEMO_OWNER_EMAIL)
             owner.set_password(DEMO_OWNER_PASSWORD)
@@ -106,3 +121,22 @@ class Command(BaseCommand):
                            actor=operator)
         print_order_request(merchant=cafe, quantity=300, layout="standard", requested_by=CAFE_OWNER_EMAIL)
         self.stdout.write(f"Demo café onboarded at {cafe.primary_host}, with its print orders.")
+
+    def onboard_in_arrears(self, operator: User) -> None:
+        today = timezone.localdate()
+        last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+        merchant = merchant_onboard(
+            actor=operator, name="Eiscafé Venezia", subdomain=ARREARS_SUBDOMAIN, legal_name="Eiscafé Venezia OHG",
+            street="Hohe Straße 12", postcode="50667", city="Köln", country="DE", vat_id="",
+            billing_email="rechnung@eiscafe.localhost", owner_email=ARREARS_OWNER_EMAIL,
+            contract_start=(last_month - datetime.timedelta(days=300)).replace(day=1), terminals=1, card_quantity=250,
+        )
+        billing_account_payment_method_set(merchant=merchant, payment_method_type="sepa_debit",
+                                           payment_method_id="pm_demo_sepa_closed", actor=operator)
+        invoice = invoice_create_for_month(merchant=merchant, month=last_month, actor=operator)
+        # As the monthly run and its three retries would have left it (no Stripe locally): the
+        # debit came back each time, none is due any more, so the console flags the merchant.
+        Invoice.objects.filter(pk=invoice.pk).update(
+            status=Invoice.Status.FAILED, payment_attempts=4, next_retry_at=None,
+            last_payment_error="Lastschrift zurückgegeben: Konto erloschen (AC04)")
+        self.stdout.write(f"Merchant in arrears onboarded at {merchant.primary_host}.")
