@@ -187,3 +187,39 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class BillingRun(models.Model):
+    """One monthly run, on the 1st by Celery beat or started from the console: when, by whom, and
+    what it did for each merchant, so the console shows its result."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    month = models.DateField(_("month"))
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("started by"))  # none: the schedule
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    invoices_created = models.PositiveIntegerField(_("invoices made"), default=0)
+    invoices_existing = models.PositiveIntegerField(_("invoiced before"), default=0)
+    gross_cents = models.BigIntegerField(_("gross of the invoices made (cents)"), default=0)
+    # [{"merchant": name, "reason": text}] for each merchant the run could not bill.
+    skipped = models.JSONField(_("not billed"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="billing_run_month_first_of_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} ({self.status})"

@@ -4,11 +4,13 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
+from django_tenants.utils import get_public_schema_name
 
 from billing.errors import CompanyProfileMissing
-from billing.models import BillingAccount, Invoice
+from billing.models import BillingAccount, BillingRun, Invoice
 from billing.tax import vat_cents, vat_treatment
 from hq.models import CompanyProfile, Contract, TerminalLicense
 from hq.services import license_count_in_force, month_start, next_month
@@ -142,3 +144,19 @@ def licence_history(*, merchant: Merchant, today: datetime.date) -> list[dict]:
              "state": ("coming" if change.effective_month > this_month
                        else "current" if change is in_force else "earlier")}
             for change in changes]
+
+
+def billing_run_months(*, today: datetime.date) -> list[datetime.date]:
+    """The months the console may invoice: the last one that is over and the eleven before it."""
+    last = month_start(today) - relativedelta(months=1)
+    return [last - relativedelta(months=back) for back in range(12)]
+
+
+def billing_runs_recent(*, limit: int = 12) -> QuerySet[BillingRun]:
+    return BillingRun.objects.select_related("started_by").order_by("-created_at", "-id")[:limit]
+
+
+def invoice_previews(*, month: datetime.date) -> list[InvoicePreview]:
+    """Every merchant's invoice for a month, as the run will make it (or has made it)."""
+    merchants = Merchant.objects.exclude(schema_name=get_public_schema_name()).order_by("name", "pk")
+    return [invoice_preview(merchant=merchant, month=month) for merchant in merchants]

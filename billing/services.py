@@ -15,6 +15,7 @@ from django_tenants.utils import get_public_schema_name
 
 from billing import documents, stripe_gateway
 from billing.errors import (
+    BillingError,
     CancellationReasonRequired,
     CompanyProfileMissing,
     InvoiceNotCancellable,
@@ -22,8 +23,20 @@ from billing.errors import (
     PaymentProviderUnavailable,
     PaymentsNotConfigured,
 )
-from billing.models import BillingAccount, Invoice, InvoiceLine, InvoiceNumberCounter, StripeEvent
-from billing.selectors import invoice_amounts, invoices_awaiting_collection, invoices_payment_due
+from billing.models import (
+    BillingAccount,
+    BillingRun,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberCounter,
+    StripeEvent,
+)
+from billing.selectors import (
+    billing_run_months,
+    invoice_amounts,
+    invoices_awaiting_collection,
+    invoices_payment_due,
+)
 from hq.audit import fields_of, operator_audit
 from hq.models import CompanyProfile
 from hq.services import month_start
@@ -33,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 Status = Invoice.Status
 Kind = Invoice.Kind
+RUN_SKIPPED_NO_COMPANY = "company_missing"
+RUNS_UNDER_WAY = (BillingRun.Status.QUEUED, BillingRun.Status.RUNNING)
 
 
 # --- Numbers -----------------------------------------------------------------------------------
@@ -106,21 +121,63 @@ def invoice_create_for_month(*, merchant: Merchant, month: datetime.date, actor=
     return invoice
 
 
-def billing_run(*, month: datetime.date) -> list[Invoice]:
+def billing_run(*, month: datetime.date, run: BillingRun | None = None) -> list[Invoice]:
     """Bill every merchant for a month. Safe to repeat, also two runs at once: each merchant gets
-    one invoice. Each merchant in its own transaction, so one merchant's problem bills no one less."""
-    invoices = []
-    merchants = Merchant.objects.exclude(schema_name=get_public_schema_name()).order_by("pk")
-    for merchant in merchants:
-        try:
-            invoice = invoice_create_for_month(merchant=merchant, month=month)
-        except CompanyProfileMissing:
-            logger.error("Not billed for %s: merchant %s has no company profile.", month,
-                         merchant.schema_name)
-            continue
-        if invoice is not None:
+    one invoice. Each merchant in its own transaction, so one merchant's problem bills no one less.
+    What it did is kept in the run's record (a new one, unless the console queued it)."""
+    period = month_start(month)
+    run = run or BillingRun.objects.create(month=period)
+    run.status, run.started_at = BillingRun.Status.RUNNING, timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    invoices, skipped = [], []
+    created = existing = gross = 0
+    try:
+        for merchant in Merchant.objects.exclude(schema_name=get_public_schema_name()).order_by("pk"):
+            invoiced_before = _invoice_for_month(merchant=merchant, period=period) is not None
+            try:
+                invoice = invoice_create_for_month(merchant=merchant, month=period)
+            except CompanyProfileMissing:
+                logger.error("Not billed for %s: merchant %s has no company profile.", period,
+                             merchant.schema_name)
+                skipped.append({"merchant_id": merchant.pk, "merchant": merchant.name,
+                                "reason": RUN_SKIPPED_NO_COMPANY})
+                continue
+            if invoice is None:
+                continue
             invoices.append(invoice)
+            if invoiced_before:
+                existing += 1
+            else:
+                created += 1
+                gross += invoice.gross_cents
+    except Exception as error:
+        run.status, run.error, run.finished_at = BillingRun.Status.FAILED, str(error)[:2000], timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.status, run.finished_at = BillingRun.Status.DONE, timezone.now()
+    run.invoices_created, run.invoices_existing, run.gross_cents, run.skipped = created, existing, gross, skipped
+    run.save(update_fields=["status", "finished_at", "invoices_created", "invoices_existing", "gross_cents",
+                            "skipped"])
     return invoices
+
+
+@transaction.atomic
+def billing_run_queue(*, month: datetime.date, actor) -> BillingRun:
+    """The console's "run now": a month that is over, run by a worker; refused while a run for the
+    same month is queued or under way."""
+    period = month_start(month)
+    if period not in billing_run_months(today=timezone.localdate()):
+        raise BillingError(_("Only a month that is over can be invoiced, at most a year back."))
+    # The merchants' rows are not ours to lock; the month's runs are, through their counter's year.
+    _counter_lock(year=period.year)
+    if BillingRun.objects.filter(month=period, status__in=RUNS_UNDER_WAY).exists():
+        raise BillingError(_("A run for this month is already under way."))
+    run = BillingRun.objects.create(month=period, started_by=actor)
+    operator_audit(actor=actor, action="billing.run", target=run, after={"month": period})
+    from billing.tasks import billing_run_start
+
+    transaction.on_commit(lambda: billing_run_start.delay(run.pk))
+    return run
 
 
 @transaction.atomic

@@ -21,6 +21,19 @@ def billing_monthly() -> dict:
     return {"month": previous_month.isoformat(), "invoices": len(invoices)}
 
 
+@shared_task
+def billing_run_start(run_id: int) -> dict:
+    """A run the console queued."""
+    from billing.models import BillingRun
+    from billing.services import billing_run
+
+    run = BillingRun.objects.filter(pk=run_id, status=BillingRun.Status.QUEUED).first()
+    if run is None:  # delivered twice: the first delivery runs it
+        return {}
+    invoices = billing_run(month=run.month, run=run)
+    return {"month": run.month.isoformat(), "invoices": len(invoices)}
+
+
 @shared_task(autoretry_for=(OSError,), **RETRY)
 def invoice_deliver(invoice_id: int) -> bool:
     from billing.models import Invoice

@@ -1,20 +1,28 @@
 """Billing on the apex host: Stripe's webhook, invoice PDFs and e-invoices for the operator's staff,
-and the operator's start of a merchant's payment method set-up on Stripe's page."""
+the operator's start of a merchant's payment method set-up on Stripe's page, and the monthly run."""
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from billing.documents import invoice_xml
 from billing.errors import BillingError
-from billing.forms import PaymentMethodChoiceForm
+from billing.forms import BillingRunForm, PaymentMethodChoiceForm
 from billing.models import Invoice
-from billing.services import payment_method_checkout_start, stripe_event_receive
+from billing.selectors import billing_runs_recent, invoice_previews
+from billing.services import (
+    RUNS_UNDER_WAY,
+    billing_run_queue,
+    payment_method_checkout_start,
+    stripe_event_receive,
+)
 from billing.stripe_gateway import TRANSIENT_ERRORS, WebhookEventMalformed, WebhookSignatureInvalid
 from billing.views_manage import redirect_see_other
 from hq.access import OperatorRequiredMixin
@@ -79,3 +87,43 @@ class PaymentMethodCheckoutView(OperatorRequiredMixin, View):
             messages.error(request, str(error))
             return redirect("merchant-detail", pk=merchant.pk)
         return redirect_see_other(url)
+
+
+class BillingRunsView(OperatorRequiredMixin, View):
+    """The monthly run in the console: this month's invoices as the run on the 1st will make them,
+    the runs so far with their results, and a run of a past month started by hand (after a
+    confirmation: it issues invoices, which only a cancellation takes back)."""
+
+    template_name = "billing/console/runs.html"
+
+    def get(self, request, form=None):
+        today = timezone.localdate()
+        runs = list(billing_runs_recent())
+        return render(request, self.template_name, {
+            "form": form or BillingRunForm(today=today),
+            "previews": invoice_previews(month=today),
+            "runs": runs,
+            "under_way": any(run.status in RUNS_UNDER_WAY for run in runs),
+        })
+
+    def post(self, request):
+        form = BillingRunForm(request.POST, today=timezone.localdate())
+        if not form.is_valid():
+            return self.get(request, form=form)
+        month = form.cleaned_data["month"]
+        if not request.POST.get("confirmed"):
+            return render(request, "hq/confirm.html", {
+                "question": _("Invoice %(month)s now? Every merchant not yet invoiced for that month gets its "
+                              "invoice by e-mail, and its payment is collected.")
+                % {"month": date_format(month, "YEAR_MONTH_FORMAT")},
+                "action": request.path, "fields": [("month", month.isoformat())],
+                "confirm_label": _("Start the run"), "cancel_url": reverse("billing:runs"),
+            })
+        try:
+            billing_run_queue(month=month, actor=request.user)
+        except BillingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The run for %(month)s has started; its result appears below.")
+                             % {"month": date_format(month, "YEAR_MONTH_FORMAT")})
+        return redirect("billing:runs")

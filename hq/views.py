@@ -18,7 +18,6 @@ from hq.access import OperatorRequiredMixin
 from hq.audit import operator_audit, operator_audit_for_merchant
 from hq.models import Contract
 from hq.onboarding import merchant_onboard
-from hq.printing.selectors import print_orders_for_merchant, reorder_suggestion
 from hq.services import (
     contract_notice_end,
     contract_notice_give,
@@ -26,7 +25,6 @@ from hq.services import (
     contract_notice_withdrawable,
     contract_terms_without_notice,
     licence_change_preview,
-    next_month,
     terminal_license_change,
 )
 from tenants.accounts.forms import ThrottledAuthenticationForm, ThrottledLoginMixin
@@ -100,10 +98,8 @@ class MerchantDetailView(OperatorRequiredMixin, DetailView):
             notice_form=kwargs.pop("notice_form", None) or hq_forms.NoticeForm(),
             notice_withdrawable=contract is not None and contract_notice_withdrawable(contract=contract, today=today),
             licences=merchant.terminal_licenses.order_by("-effective_month", "-id"),
-            print_orders=print_orders_for_merchant(merchant=merchant),
-            reorder=reorder_suggestion(merchant=merchant),
             invoices=invoices_for_merchant(merchant=merchant),
-            next_invoice=invoice_preview(merchant=merchant, month=next_month(today)),
+            next_invoice=invoice_preview(merchant=merchant, month=today),  # billed on the 1st of the next
             audit_log=operator_audit_for_merchant(merchant=merchant),
             **kwargs,
         )

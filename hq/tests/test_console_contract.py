@@ -1,6 +1,6 @@
 """The console's contract and licence forms: dates filled in ISO in every language, a licence month
 said plainly, a confirmation before a licence cut or a notice, a notice withdrawn before its
-deadline, forms that come back as typed, and next month's invoice previewed."""
+deadline, forms that come back as typed, and the invoice the next monthly run makes previewed."""
 import datetime
 import re
 
@@ -180,7 +180,7 @@ def test_a_notice_past_its_deadline_cannot_be_withdrawn(console, alice):
     assert not OperatorAuditLog.objects.filter(action="contract.notice_withdraw").exists()
 
 
-def test_next_months_invoice_is_previewed_with_its_amounts(console, alice, bob):
+def test_the_invoice_the_next_run_makes_is_previewed_with_its_amounts(console, alice, bob):
     client = console
     CompanyProfile.objects.create(merchant=alice, legal_name="Alice GmbH", street="Weg 1", postcode="20095",
                                   city="Hamburg", billing_email="b@alice.example")
@@ -188,8 +188,8 @@ def test_next_months_invoice_is_previewed_with_its_amounts(console, alice, bob):
     page = " ".join(_page(client, alice).split())
     without_company = " ".join(_page(client, bob).split())
 
-    assert "Rechnung für Januar 2027" in page
+    assert "Rechnung für Dezember 2026" in page
     assert "4 Terminals × 19,90 € = 79,60 € netto" in page
     assert "15,12 €" in page and "94,72 €" in page
-    assert "am 1. Februar 2027" in page
+    assert "erstellt vom Monatslauf am 1. Januar 2027" in page
     assert "kein Firmenprofil" in without_company

@@ -79,3 +79,21 @@ def test_a_licence_cut_in_the_console_asks_first(console_page, alice):
 
     expect(page.locator("main")).to_contain_text("Ab 1.")
     assert TerminalLicense.objects.filter(merchant=alice).latest("id").count == 2
+
+
+def test_the_console_billing_page_lists_the_coming_invoices(console_page, alice):
+    from hq.models import CompanyProfile
+    from hq.services import terminal_license_change
+
+    page, url = console_page
+    CompanyProfile.objects.create(merchant=alice, legal_name="Alice GmbH", street="Weg 1", postcode="20095",
+                                  city="Hamburg", billing_email="b@alice.example")
+    terminal_license_change(merchant=alice, count=3, effective_on=datetime.date(2026, 1, 1), actor=None)
+
+    page.get_by_role("link", name="Abrechnung").click()
+
+    expect(page.locator("#coming")).to_contain_text("59,70 €")
+    shoot(page, "console-billing")
+    page.goto(url(f"/merchants/{alice.pk}/"))
+    expect(page.locator("#invoices")).to_contain_text("3 Terminals × 19,90 €")
+    shoot(page, "console-merchant-alice")

@@ -215,6 +215,7 @@ TENANT_ROUTES = {
 }
 PUBLIC_ROUTES = {
     "i18n/setlang/": [("POST", "/i18n/setlang/")],
+    "billing/runs/": [("GET", "/billing/runs/"), ("POST", "/billing/runs/")],
     "billing/stripe/webhook/": [("POST", "/billing/stripe/webhook/")],
     "billing/invoices/<int:pk>/pdf/": [("GET", "/billing/invoices/{invoice}/pdf/")],
     "billing/invoices/<int:pk>/xml/": [("GET", "/billing/invoices/{invoice}/xml/")],
