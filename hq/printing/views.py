@@ -102,7 +102,7 @@ class PrintFilesStartView(OperatorRequiredMixin, View):
 
 
 class PrintFilesStatusView(OperatorRequiredMixin, View):
-    """The progress as JSON, for the page's progress bar (static/js/print-files.js)."""
+    """The progress as JSON, for the page's progress bar (static/js/progress.js)."""
 
     def get(self, request, pk):
         order = _order(pk)

@@ -128,7 +128,7 @@ def test_the_page_under_way_shows_its_progress_and_the_status_as_json(alice, hos
     status = owner_client.get(f"/manage/cardholders/import/{job.pk}/status/").json()
 
     assert '<progress id="import-bar" max="3" value="1">' in page
-    assert 'src="/static/js/manage-import.js"' in page and "<noscript><meta http-equiv=\"refresh\"" in page
+    assert 'src="/static/js/progress.js"' in page and "<noscript><meta http-equiv=\"refresh\"" in page
     assert status == {"status": "running", "status_text": "running", "rows_done": 1, "rows_total": 3,
                       "percent": 33, "finished": False}
 
