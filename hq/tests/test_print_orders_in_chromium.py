@@ -9,9 +9,8 @@ from playwright.sync_api import expect
 
 from hq.models import PrintFile, PrintOrder
 from hq.models import print_orders as print_order_models
-from tests.support.baseline import OPERATOR_EMAIL, OPERATOR_TOTP_KEY, PASSWORD, owner_email
-from tests.support.browser import back_office_sign_in, shoot
-from tests.support.clients import authenticator_code
+from tests.support.baseline import owner_email
+from tests.support.browser import back_office_sign_in, console_sign_in, shoot
 
 
 @pytest.fixture(autouse=True)
@@ -29,14 +28,7 @@ def _switch_language(page, code: str) -> None:
 def test_an_order_from_the_console_to_delivery_and_the_merchants_reorder(
         committed, celery_worker, live_site, page, alice, settings):
     console = lambda path: live_site.url(settings.BASE_HOST, path)  # noqa: E731
-    page.goto(console("/login/"))
-    page.get_by_label("E-Mail-Adresse").fill(OPERATOR_EMAIL)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url(re.compile(r".*/login/code/.*"))
-    page.locator("#id_code").fill(authenticator_code(OPERATOR_TOTP_KEY))
-    page.locator("#id_code").press("Enter")
-    page.wait_for_url(console("/"))
+    console_sign_in(page, console)
     page.goto(console(f"/merchants/{alice.pk}/"))
 
     section = page.locator("#print-orders")

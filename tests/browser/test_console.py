@@ -9,9 +9,7 @@ from playwright.sync_api import expect
 
 from hq.models import Contract, TerminalLicense
 from tenants.models import Merchant
-from tests.support.baseline import OPERATOR_EMAIL, OPERATOR_TOTP_KEY, PASSWORD
-from tests.support.browser import shoot
-from tests.support.clients import authenticator_code
+from tests.support.browser import console_sign_in, shoot
 
 
 @pytest.fixture
@@ -22,14 +20,7 @@ def console_page(committed, live_site, chromium, settings, mailoutbox):
     page = context.new_page()
     page.set_default_timeout(15_000)
     url = lambda path: live_site.url(settings.BASE_HOST, path)  # noqa: E731
-    page.goto(url("/login/"))
-    page.locator("#id_username").fill(OPERATOR_EMAIL)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_url("**/login/code/**")
-    page.locator("#id_code").fill(authenticator_code(OPERATOR_TOTP_KEY))
-    page.locator("#id_code").press("Enter")
-    page.wait_for_url(url("/"))
+    console_sign_in(page, url)
     yield page, url
     context.close()
 

@@ -1,5 +1,6 @@
 """Steps in Chromium that several browser tests take."""
 import os
+import re
 from pathlib import Path
 
 from tests.support.baseline import PASSWORD
@@ -26,6 +27,22 @@ def back_office_sign_in(page, url, *, email: str, password: str = PASSWORD, land
     page.locator("#id_password").fill(password)
     page.locator("#id_password").press("Enter")
     page.wait_for_url(url(lands_on))
+
+
+def console_sign_in(page, url) -> None:
+    """The operator's two steps in the console, from /login/: e-mail and password, then the
+    authenticator's current code; lands on the merchant list. `url(path)` is the apex host's."""
+    from tests.support.baseline import OPERATOR_EMAIL, OPERATOR_TOTP_KEY
+    from tests.support.clients import authenticator_code
+
+    page.goto(url("/login/"))
+    page.locator("#id_username").fill(OPERATOR_EMAIL)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(re.compile(r".*/login/code/.*"))
+    page.locator("#id_code").fill(authenticator_code(OPERATOR_TOTP_KEY))
+    page.locator("#id_code").press("Enter")
+    page.wait_for_url(url("/"))
 
 
 def screenshot(page, name: str, **options) -> None:
