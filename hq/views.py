@@ -111,6 +111,7 @@ class MerchantActionView(OperatorRequiredMixin, View):
 
     form_class = None
     form_name = ""  # the form's name on the merchant's page
+    confirm_label = ""  # the confirmation's button
 
     def post(self, request, pk):
         self.merchant = _merchant(pk)
