@@ -7,14 +7,14 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
-from django_tenants.utils import get_public_schema_name
 
 from billing.errors import CompanyProfileMissing
 from billing.models import BillingAccount, BillingRun, Invoice
 from billing.tax import vat_cents, vat_treatment
 from hq.models import CompanyProfile, Contract, TerminalLicense
-from hq.services import license_count_in_force, month_start, next_month
+from hq.services import license_count_in_force, license_in_force, month_start, next_month
 from tenants.models import Merchant
+from tenants.selectors import merchant_list
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,12 @@ class InvoicePreview:
         return next_month(self.period)
 
 
+def invoice_in_force(*, merchant: Merchant, period: datetime.date) -> Invoice | None:
+    """The month's invoice in force: a cancelled one leaves the month to be invoiced again."""
+    return (Invoice.objects.filter(merchant=merchant, period=period, kind=Invoice.Kind.INVOICE)
+            .exclude(status=Invoice.Status.CANCELLED).first())
+
+
 def invoice_preview(*, merchant: Merchant, month: datetime.date) -> InvoicePreview:
     period = month_start(month)
     try:
@@ -78,10 +84,8 @@ def invoice_preview(*, merchant: Merchant, month: datetime.date) -> InvoicePrevi
         amounts, company_missing = None, True
     else:
         company_missing = False
-    invoice = (Invoice.objects.filter(merchant=merchant, period=period, kind=Invoice.Kind.INVOICE)
-               .exclude(status=Invoice.Status.CANCELLED).first())
-    return InvoicePreview(merchant=merchant, period=period, amounts=amounts,
-                          company_missing=company_missing, invoice=invoice)
+    return InvoicePreview(merchant=merchant, period=period, amounts=amounts, company_missing=company_missing,
+                          invoice=invoice_in_force(merchant=merchant, period=period))
 
 
 def invoices_for_merchant(*, merchant: Merchant) -> QuerySet[Invoice]:
@@ -137,12 +141,12 @@ def contract_for(*, merchant: Merchant) -> Contract | None:
 def licence_history(*, merchant: Merchant, today: datetime.date) -> list[dict]:
     """Every change of the merchant's terminal licence, newest first, each with its monthly fee
     (net cents) and whether it is the one in force today, one still to come, or an earlier one."""
-    this_month = today.replace(day=1)
+    this_month = month_start(today)
     changes = list(TerminalLicense.objects.filter(merchant=merchant).order_by("-effective_month", "-id"))
-    in_force = next((change for change in changes if change.effective_month <= this_month), None)
+    in_force = license_in_force(merchant=merchant, month=this_month)
     return [{"licence": change, "fee_cents": change.count * settings.BILLING_TERMINAL_FEE_CENTS,
              "state": ("coming" if change.effective_month > this_month
-                       else "current" if change is in_force else "earlier")}
+                       else "current" if change == in_force else "earlier")}
             for change in changes]
 
 
@@ -158,5 +162,4 @@ def billing_runs_recent(*, limit: int = 12) -> QuerySet[BillingRun]:
 
 def invoice_previews(*, month: datetime.date) -> list[InvoicePreview]:
     """Every merchant's invoice for a month, as the run will make it (or has made it)."""
-    merchants = Merchant.objects.exclude(schema_name=get_public_schema_name()).order_by("name", "pk")
-    return [invoice_preview(merchant=merchant, month=month) for merchant in merchants]
+    return [invoice_preview(merchant=merchant, month=month) for merchant in merchant_list()]

@@ -6,12 +6,11 @@ import logging
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name
 
 from billing import documents, stripe_gateway
 from billing.errors import (
@@ -34,6 +33,7 @@ from billing.models import (
 from billing.selectors import (
     billing_run_months,
     invoice_amounts,
+    invoice_in_force,
     invoices_awaiting_collection,
     invoices_payment_due,
 )
@@ -41,6 +41,7 @@ from hq.audit import fields_of, operator_audit
 from hq.models import CompanyProfile
 from hq.services import month_start
 from tenants.models import Merchant
+from tenants.selectors import merchant_list
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ Status = Invoice.Status
 Kind = Invoice.Kind
 RUN_SKIPPED_NO_COMPANY = "company_missing"
 RUNS_UNDER_WAY = (BillingRun.Status.QUEUED, BillingRun.Status.RUNNING)
+_RUN_QUEUE_LOCK = 0x5B11_0019  # pg_advisory_xact_lock key of the console's run starts (with the month)
 
 
 # --- Numbers -----------------------------------------------------------------------------------
@@ -67,12 +69,6 @@ def _number_take(counter: InvoiceNumberCounter) -> tuple[int, str]:
 
 # --- Invoices and cancellations ----------------------------------------------------------------
 
-def _invoice_for_month(*, merchant: Merchant, period: datetime.date) -> Invoice | None:
-    """The month's invoice in force: a cancelled one leaves the month to be invoiced again."""
-    return (Invoice.objects.filter(merchant=merchant, period=period, kind=Kind.INVOICE)
-            .exclude(status=Status.CANCELLED).first())
-
-
 def _delivery_queue(invoice: Invoice) -> None:
     from billing.tasks import invoice_deliver
 
@@ -85,7 +81,7 @@ def invoice_create_for_month(*, merchant: Merchant, month: datetime.date, actor=
     """The merchant's invoice for a month: the terminals licensed for it times the fee. Returns the
     existing invoice when the month is billed already, None when no terminal was licensed."""
     period = month_start(month)
-    existing = _invoice_for_month(merchant=merchant, period=period)
+    existing = invoice_in_force(merchant=merchant, period=period)
     if existing:
         return existing
     amounts = invoice_amounts(merchant=merchant, month=period)
@@ -96,7 +92,7 @@ def invoice_create_for_month(*, merchant: Merchant, month: datetime.date, actor=
     counter = _counter_lock(year=issued_on.year)
     # A concurrent run held the counter before us and may have billed this month meanwhile; under
     # the lock its commit is visible, so asking again settles it without using up a number.
-    existing = _invoice_for_month(merchant=merchant, period=period)
+    existing = invoice_in_force(merchant=merchant, period=period)
     if existing:
         return existing
     sequence, number = _number_take(counter)
@@ -132,8 +128,8 @@ def billing_run(*, month: datetime.date, run: BillingRun | None = None) -> list[
     invoices, skipped = [], []
     created = existing = gross = 0
     try:
-        for merchant in Merchant.objects.exclude(schema_name=get_public_schema_name()).order_by("pk"):
-            invoiced_before = _invoice_for_month(merchant=merchant, period=period) is not None
+        for merchant in merchant_list().order_by("pk"):
+            invoiced_before = invoice_in_force(merchant=merchant, period=period) is not None
             try:
                 invoice = invoice_create_for_month(merchant=merchant, month=period)
             except CompanyProfileMissing:
@@ -168,8 +164,9 @@ def billing_run_queue(*, month: datetime.date, actor) -> BillingRun:
     period = month_start(month)
     if period not in billing_run_months(today=timezone.localdate()):
         raise BillingError(_("Only a month that is over can be invoiced, at most a year back."))
-    # The merchants' rows are not ours to lock; the month's runs are, through their counter's year.
-    _counter_lock(year=period.year)
+    # One console start at a time for the month: a second waits here, then sees the first's run.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_RUN_QUEUE_LOCK, period.year * 12 + period.month])
     if BillingRun.objects.filter(month=period, status__in=RUNS_UNDER_WAY).exists():
         raise BillingError(_("A run for this month is already under way."))
     run = BillingRun.objects.create(month=period, started_by=actor)

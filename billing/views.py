@@ -1,21 +1,24 @@
 """Billing on the apex host: Stripe's webhook, invoice PDFs and e-invoices for the operator's staff,
 the operator's start of a merchant's payment method set-up on Stripe's page, and the monthly run."""
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from billing.documents import invoice_xml
 from billing.errors import BillingError
 from billing.forms import BillingRunForm, PaymentMethodChoiceForm
-from billing.models import Invoice
+from billing.responses import (
+    invoice_pdf_response,
+    invoice_with_pdf_or_404,
+    invoice_xml_response,
+    redirect_see_other,
+)
 from billing.selectors import billing_runs_recent, invoice_previews
 from billing.services import (
     RUNS_UNDER_WAY,
@@ -24,8 +27,8 @@ from billing.services import (
     stripe_event_receive,
 )
 from billing.stripe_gateway import TRANSIENT_ERRORS, WebhookEventMalformed, WebhookSignatureInvalid
-from billing.views_manage import redirect_see_other
 from hq.access import OperatorRequiredMixin
+from tenants.forms import errors_text
 from tenants.selectors import merchant_list
 
 
@@ -45,24 +48,14 @@ def stripe_webhook(request):
 
 class InvoicePdfView(OperatorRequiredMixin, View):
     def get(self, request, pk):
-        invoice = get_object_or_404(Invoice, pk=pk)
-        if not invoice.pdf:
-            raise Http404("The PDF has not been rendered yet.")
-        return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf",
-                            filename=f"{invoice.number}.pdf")
+        return invoice_pdf_response(invoice_with_pdf_or_404(pk=pk))
 
 
 class InvoiceXmlView(OperatorRequiredMixin, View):
     """The e-invoice alone: the EN 16931 XML embedded in the invoice's PDF."""
 
     def get(self, request, pk):
-        invoice = get_object_or_404(Invoice, pk=pk)
-        if not invoice.pdf:
-            raise Http404("The PDF has not been rendered yet.")
-        response = HttpResponse(invoice_xml(invoice), content_type="application/xml")
-        response.headers["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=f"{invoice.number}.xml")
-        return response
+        return invoice_xml_response(invoice_with_pdf_or_404(pk=pk))
 
 
 class PaymentMethodCheckoutView(OperatorRequiredMixin, View):
@@ -74,7 +67,7 @@ class PaymentMethodCheckoutView(OperatorRequiredMixin, View):
         page = request.build_absolute_uri(reverse("merchant-detail", args=[merchant.pk]))
         form = PaymentMethodChoiceForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+            messages.error(request, errors_text(form))
             return redirect("merchant-detail", pk=merchant.pk)
         try:
             url = payment_method_checkout_start(

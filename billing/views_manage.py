@@ -3,17 +3,19 @@ PDFs and e-invoice XML, the payment method and its set-up on Stripe's page, the 
 contract's dates. It lives in billing because the merchant side (loyalty) must not import billing."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import content_disposition_header
 from django.views import View
 
-from billing.documents import invoice_xml
 from billing.errors import BillingError
 from billing.forms import PaymentMethodChoiceForm
-from billing.models import Invoice
+from billing.responses import (
+    invoice_pdf_response,
+    invoice_with_pdf_or_404,
+    invoice_xml_response,
+    redirect_see_other,
+)
 from billing.selectors import (
     billing_account_for,
     contract_for,
@@ -23,6 +25,7 @@ from billing.selectors import (
     merchant_arrears_cents,
 )
 from billing.services import payment_method_checkout_start
+from tenants.forms import errors_text
 
 
 class OwnerRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -58,7 +61,7 @@ class CheckoutStartView(OwnerRequiredMixin, View):
         form = PaymentMethodChoiceForm(request.POST)
         page = request.build_absolute_uri(reverse("billing_manage:home"))
         if not form.is_valid():
-            messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+            messages.error(request, errors_text(form))
             return redirect("billing_manage:home")
         try:
             url = payment_method_checkout_start(
@@ -72,34 +75,13 @@ class CheckoutStartView(OwnerRequiredMixin, View):
         return redirect_see_other(url)
 
 
-def _own_invoice(request, pk) -> Invoice:
-    """One of this merchant's invoices whose PDF is made; any other id is a 404."""
-    invoice = get_object_or_404(Invoice, pk=pk, merchant=request.tenant)
-    if not invoice.pdf:
-        raise Http404("The PDF has not been rendered yet.")
-    return invoice
-
-
 class InvoicePdfView(OwnerRequiredMixin, View):
     def get(self, request, pk):
-        invoice = _own_invoice(request, pk)
-        return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf",
-                            filename=f"{invoice.number}.pdf", as_attachment=True)
+        return invoice_pdf_response(invoice_with_pdf_or_404(pk=pk, merchant=request.tenant), as_attachment=True)
 
 
 class InvoiceXmlView(OwnerRequiredMixin, View):
     """The e-invoice alone (EN 16931 CII), for bookkeeping software that wants the XML."""
 
     def get(self, request, pk):
-        invoice = _own_invoice(request, pk)
-        response = HttpResponse(invoice_xml(invoice), content_type="application/xml")
-        response.headers["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=f"{invoice.number}.xml")
-        return response
-
-
-def redirect_see_other(url: str):
-    """A 303 to Stripe's page: the browser follows a POST's answer with a GET."""
-    response = redirect(url)
-    response.status_code = 303
-    return response
+        return invoice_xml_response(invoice_with_pdf_or_404(pk=pk, merchant=request.tenant))

@@ -56,10 +56,15 @@ def licence_change_preview(*, merchant: Merchant, count: int, effective_on: date
     return LicenceChange(month=month, before=license_count_in_force(merchant=merchant, month=month), after=count)
 
 
+def license_in_force(*, merchant: Merchant, month: datetime.date) -> TerminalLicense | None:
+    """The licence change in force for a month: the latest one in force by its first day."""
+    return (TerminalLicense.objects.filter(merchant=merchant, effective_month__lte=month_start(month))
+            .order_by("-effective_month", "-id").first())
+
+
 def license_count_in_force(*, merchant: Merchant, month: datetime.date) -> int:
-    """The licensed terminal count for a month: the latest change in force by its first day."""
-    change = (TerminalLicense.objects.filter(merchant=merchant, effective_month__lte=month_start(month))
-              .order_by("-effective_month", "-id").first())
+    """The licensed terminal count for a month (0 before the first licence)."""
+    change = license_in_force(merchant=merchant, month=month)
     return change.count if change else 0
 
 

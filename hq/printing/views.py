@@ -13,6 +13,7 @@ from hq.access import OperatorRequiredMixin
 from hq.models import PrintOrder
 from hq.printing import selectors, services
 from hq.printing.forms import PrintOrderForm, PrintOrderStepForm
+from tenants.forms import errors_text
 from tenants.selectors import merchant_list
 
 TEMPLATES = "hq/printing/"
@@ -37,7 +38,7 @@ class PrintOrderCreateView(OperatorRequiredMixin, View):
         merchant = get_object_or_404(merchant_list(), pk=merchant)
         form = PrintOrderForm(request.POST, request.FILES)
         if not form.is_valid():
-            messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+            messages.error(request, errors_text(form))
             return _back_to_merchant(merchant.pk)
         try:
             order = services.print_order_create(merchant=merchant, actor=request.user, **form.cleaned_data)
@@ -116,9 +117,13 @@ class PrintFileDownloadView(OperatorRequiredMixin, View):
     """A stored print file, named after the merchant, the quantity and the part."""
 
     def get(self, request, pk, part):
-        order = _order(pk)
-        print_file = selectors.print_file_of(order=order, part=part)
-        if print_file is None:
-            raise Http404("That print file has not been built.")
-        return FileResponse(print_file.file.open("rb"), content_type="application/pdf", as_attachment=True,
-                            filename=selectors.print_file_name(order=order, part=part))
+        return print_file_response(_order(pk), part)
+
+
+def print_file_response(order: PrintOrder | None, part: int) -> FileResponse:
+    """A built print file of the order as a download under its readable name; 404 otherwise."""
+    print_file = selectors.print_file_of(order=order, part=part) if order is not None else None
+    if print_file is None:
+        raise Http404("That print file has not been built.")
+    return FileResponse(print_file.file.open("rb"), content_type="application/pdf", as_attachment=True,
+                        filename=selectors.print_file_name(order=order, part=part))

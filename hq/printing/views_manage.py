@@ -5,13 +5,13 @@ orders are the operator's rows (public schema), and loyalty must not import hq."
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
 from hq.printing import selectors, services
 from hq.printing.forms import REORDER_MINIMUM_QUANTITY, CardReorderForm
+from hq.printing.views import print_file_response
 
 # Ordering cards goes with the till's equipment: whoever may manage the terminals (the owner, and
 # managers by default) may reorder the blank cards handed out there. Cashiers may not.
@@ -54,9 +54,4 @@ class CardOrderFileView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = REORDER_PERMISSIONS
 
     def get(self, request, pk, part):
-        order = selectors.print_order_for_merchant(merchant=request.tenant, pk=pk)
-        print_file = selectors.print_file_of(order=order, part=part) if order is not None else None
-        if print_file is None:
-            raise Http404("No such print file of this merchant.")
-        return FileResponse(print_file.file.open("rb"), content_type="application/pdf", as_attachment=True,
-                            filename=selectors.print_file_name(order=order, part=part))
+        return print_file_response(selectors.print_order_for_merchant(merchant=request.tenant, pk=pk), part)
