@@ -88,3 +88,23 @@ def test_the_console_billing_page_lists_the_coming_invoices(console_page, alice)
     page.goto(url(f"/merchants/{alice.pk}/"))
     expect(page.locator("#invoices")).to_contain_text("3 Terminals × 19,90 €")
     shoot(page, "console-merchant-alice")
+
+
+def test_onboarding_in_english_with_a_wrong_vat_id_comes_back_as_typed_with_the_error(console_page):
+    page, url = console_page
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": url("/")}])
+    page.goto(url("/merchants/new/"))
+    for field, value in {"name": "Café Wien", "subdomain": "wien", "legal_name": "Café Wien GmbH",
+                         "street": "Ring 1", "postcode": "1010", "city": "Wien", "vat_id": "ATU12345678",
+                         "billing_email": "office@wien.example", "owner_email": "chef@wien.example"}.items():
+        page.locator(f"#id_{field}").fill(value)
+    page.locator("#id_country").select_option("AT")
+    page.get_by_role("button", name="Set up merchant and send invitation").click()
+
+    expect(page.locator("main")).to_contain_text("This is not a valid VAT id for Austria")
+    assert page.locator("#id_legal_name").input_value() == "Café Wien GmbH"
+    assert page.locator("#id_contract_start").input_value() == timezone.localdate().isoformat()
+    assert not Merchant.objects.filter(schema_name="wien").exists()
+    shoot(page, "console-onboarding-wrong-vat-id")
+    page.goto(url("/billing/runs/"))
+    shoot(page, "console-billing")
